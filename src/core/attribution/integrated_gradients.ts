@@ -1,0 +1,178 @@
+import type { Tensor2D, Tensor3D } from '@tensorflow/tfjs';
+import {
+  DEFAULT_MAX_ROWS_PER_CHUNK,
+  ProgressCounter,
+  checkMatrix,
+  evalTarget,
+  targetPerCell,
+  throwIfAborted,
+  yieldToEventLoop,
+  type GradientOptions,
+} from './batching.ts';
+import { quadratureRule, type QuadratureRuleName } from './quadrature.ts';
+import type { TargetFn, Tf } from './targets.ts';
+
+/** Options for `integratedGradients`; defaults follow Captum (Gauss–Legendre, 50 steps). */
+export interface IntegratedGradientsOptions extends GradientOptions {
+  /** Gradient evaluations per cell along the path; default 50. */
+  steps?: number;
+  /** Quadrature rule for the path integral; default 'gauss-legendre'. */
+  rule?: QuadratureRuleName;
+}
+
+/** Integrated gradients for every cell, plus the completeness check. */
+export interface IntegratedGradientsResult {
+  /** `[nCells, nGenes]` float32, in the target's units (signed). */
+  attributions: Float32Array;
+  /** `[nCells]` float32: target at the input, f(x). */
+  fx: Float32Array;
+  /** `[nCells]` float32: target at the baseline, f(b). */
+  fBaseline: Float32Array;
+  /** `[nCells]` float32: |Σ attributions − (f(x) − f(b))|, in the target's units. */
+  deltaAbs: Float32Array;
+  /** `[nCells]` float32: deltaAbs / max(|f(x) − f(b)|, 1e-6), unitless. */
+  deltaRel: Float32Array;
+}
+
+/** Default gradient evaluations per cell, as in Captum. */
+export const DEFAULT_IG_STEPS = 50;
+
+/** A block of the (cell, step) grid: whole cells with all steps, or one cell with a run of steps. */
+interface IgChunk {
+  cellStart: number;
+  cellCount: number;
+  stepStart: number;
+  stepCount: number;
+}
+
+/**
+ * Integrated gradients (Sundararajan et al. 2017) of `targetFn` from `baseline` to `x`, batched
+ * over cells × steps. `x` is `[nCells, nGenes]` float32; `baseline` is `[nGenes]` (shared) or `[nCells, nGenes]`.
+ */
+export async function integratedGradients(
+  tf: Tf,
+  targetFn: TargetFn,
+  x: Float32Array,
+  baseline: Float32Array,
+  opts: IntegratedGradientsOptions,
+): Promise<IntegratedGradientsResult> {
+  const nCells = checkMatrix(x, opts);
+  const nGenes = opts.nGenes;
+  const steps = opts.steps ?? DEFAULT_IG_STEPS;
+  const maxRows = opts.maxRowsPerChunk ?? DEFAULT_MAX_ROWS_PER_CHUNK;
+  const isBaselineShared = baseline.length === nGenes;
+  if (!isBaselineShared && baseline.length !== x.length) {
+    throw new Error(
+      `The baseline holds ${baseline.length} values, but it must be one cell of ${nGenes} genes or one row per cell (${x.length} values); check its shape.`,
+    );
+  }
+  const rule = quadratureRule(opts.rule ?? 'gauss-legendre', steps);
+  // float32 copies: these go to the device as tensors; the float64 rule is exact to float32 rounding.
+  const alphas = Float32Array.from(rule.nodes);
+  const weights = Float32Array.from(rule.weights);
+  const { signal } = opts;
+  throwIfAborted(signal);
+
+  // Forward passes at x and b count as one row each, like one gradient row (roughly the same cost order).
+  const progress = new ProgressCounter(nCells * (steps + 2), opts.onProgress);
+  const rowsOf = (src: Float32Array) => (c0: number, nc: number) =>
+    tf.tensor2d(src.subarray(c0 * nGenes, (c0 + nc) * nGenes), [nc, nGenes]);
+  const fx = await targetPerCell(tf, targetFn, nCells, maxRows, rowsOf(x), progress, signal);
+  const fBaseline = await targetPerCell(
+    tf,
+    targetFn,
+    nCells,
+    maxRows,
+    isBaselineShared
+      ? (_c0, nc) => tf.tile(tf.tensor2d(baseline, [1, nGenes]), [nc, 1]) as Tensor2D
+      : rowsOf(baseline),
+    progress,
+    signal,
+  );
+
+  const attributions = new Float32Array(nCells * nGenes);
+  for (const chunk of planChunks(nCells, steps, maxRows)) {
+    throwIfAborted(signal);
+    const { cellStart: c0, cellCount: nc, stepStart: s0, stepCount: k } = chunk;
+    const attr = tf.tidy(() => {
+      const xs = tf.tensor2d(x.subarray(c0 * nGenes, (c0 + nc) * nGenes), [nc, nGenes]);
+      const bs = isBaselineShared
+        ? tf.tensor2d(baseline, [1, nGenes])
+        : tf.tensor2d(baseline.subarray(c0 * nGenes, (c0 + nc) * nGenes), [nc, nGenes]);
+      const diff = tf.sub(xs, bs); // [nc, nGenes]; a shared baseline broadcasts
+      const alpha = tf.tensor3d(alphas.subarray(s0, s0 + k), [1, k, 1]);
+      // Rows are cell-major: row i*k + j is cell c0+i at step s0+j. Built on device, not uploaded.
+      const path = tf.add(tf.expandDims(bs, 1), tf.mul(alpha, tf.expandDims(diff, 1))) as Tensor3D;
+      const batch = tf.reshape(path, [nc * k, nGenes]) as Tensor2D;
+      const rowCells = new Int32Array(nc * k);
+      for (let r = 0; r < rowCells.length; r++) rowCells[r] = c0 + Math.floor(r / k);
+      // Rows are independent, so the gradient of the sum is each row's own gradient.
+      const grads = tf.grad((b) => tf.sum(evalTarget(targetFn, b as Tensor2D, rowCells)))(batch);
+      const w = tf.tensor3d(weights.subarray(s0, s0 + k), [1, k, 1]);
+      const integral = tf.sum(tf.mul(tf.reshape(grads, [nc, k, nGenes]), w), 1); // [nc, nGenes]
+      return tf.mul(integral, diff) as Tensor2D;
+    });
+    try {
+      const values = (await attr.data()) as Float32Array;
+      if (k === steps) {
+        attributions.set(values, c0 * nGenes);
+      } else {
+        // One cell whose steps span several chunks: its partial integrals add up.
+        const offset = c0 * nGenes;
+        for (let g = 0; g < nGenes; g++) attributions[offset + g] += values[g];
+      }
+    } finally {
+      attr.dispose();
+    }
+    progress.add(nc * k);
+    await yieldToEventLoop();
+  }
+
+  const { deltaAbs, deltaRel } = completenessDelta(attributions, fx, fBaseline, nGenes);
+  return { attributions, fx, fBaseline, deltaAbs, deltaRel };
+}
+
+/**
+ * Completeness error per cell: deltaAbs = |Σ_g attr − (f(x) − f(b))| and deltaRel = deltaAbs / max(|f(x) − f(b)|, 1e-6).
+ * `attributions` `[nCells, nGenes]`, `fx` and `fBaseline` `[nCells]`; sums in float64.
+ */
+export function completenessDelta(
+  attributions: Float32Array,
+  fx: Float32Array,
+  fBaseline: Float32Array,
+  nGenes: number,
+): { deltaAbs: Float32Array; deltaRel: Float32Array } {
+  const nCells = fx.length;
+  const deltaAbs = new Float32Array(nCells);
+  const deltaRel = new Float32Array(nCells);
+  for (let c = 0; c < nCells; c++) {
+    let sum = 0;
+    const offset = c * nGenes;
+    for (let g = 0; g < nGenes; g++) sum += attributions[offset + g];
+    const change = fx[c] - fBaseline[c];
+    const abs = Math.abs(sum - change);
+    deltaAbs[c] = abs;
+    // Floor the denominator: with a mean baseline f(x) − f(b) can be ~0 (then show deltaAbs instead).
+    deltaRel[c] = abs / Math.max(Math.abs(change), 1e-6);
+  }
+  return { deltaAbs, deltaRel };
+}
+
+/**
+ * Splits the cells × steps grid into chunks of at most `maxRows` rows: whole cells when a cell's
+ * steps fit, otherwise each cell's steps in runs of `maxRows`.
+ */
+function* planChunks(nCells: number, steps: number, maxRows: number): Generator<IgChunk> {
+  if (steps <= maxRows) {
+    const cellsPerChunk = Math.floor(maxRows / steps);
+    for (let c0 = 0; c0 < nCells; c0 += cellsPerChunk) {
+      yield { cellStart: c0, cellCount: Math.min(cellsPerChunk, nCells - c0), stepStart: 0, stepCount: steps };
+    }
+    return;
+  }
+  for (let c = 0; c < nCells; c++) {
+    for (let s0 = 0; s0 < steps; s0 += maxRows) {
+      yield { cellStart: c, cellCount: 1, stepStart: s0, stepCount: Math.min(maxRows, steps - s0) };
+    }
+  }
+}

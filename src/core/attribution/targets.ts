@@ -1,0 +1,78 @@
+import type * as tfjs from '@tensorflow/tfjs';
+import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+
+/** The tfjs namespace, passed in so core code uses the caller's engine and backend. */
+export type Tf = typeof tfjs;
+
+/**
+ * What an attribution explains: maps a batch `[rows, nGenes]` float32 to one scalar per row `[rows]`.
+ * `rowCells` `[rows]` gives the cell each row belongs to (IG sends many rows per cell); rows must not interact.
+ */
+export type TargetFn = (batch: Tensor2D, rowCells: Int32Array) => Tensor1D;
+
+/**
+ * A differentiable model: `[rows, nIn]` float32 → `[rows, nOut]` float32.
+ * Wrap a LayersModel as `(x) => model.apply(x) as Tensor2D` so gradients can flow through it.
+ */
+export type BatchModel = (x: Tensor2D) => Tensor2D;
+
+/**
+ * Target = the logit of one class per cell; `classIndex` is one class for all cells or `[nCells]` int32.
+ * Uses a one-hot mask multiply + row sum so it stays batched and differentiable on every backend.
+ */
+export function logitTarget(tf: Tf, model: BatchModel, classIndex: Int32Array | number): TargetFn {
+  return (batch, rowCells) => pickColumn(tf, model(batch), classIndex, rowCells, 'class');
+}
+
+/**
+ * Target = the softmax probability of one class per cell; `classIndex` as in `logitTarget`.
+ * The model must output logits `[rows, nClasses]`; the probability is unitless in [0, 1].
+ */
+export function probabilityTarget(tf: Tf, model: BatchModel, classIndex: Int32Array | number): TargetFn {
+  return (batch, rowCells) => pickColumn(tf, tf.softmax(model(batch)), classIndex, rowCells, 'class');
+}
+
+/**
+ * Target = latent dimension z_k of a VAE encoder's mean `[rows, latentDim]`.
+ * `k` is one dimension for all cells or `[nCells]` int32.
+ */
+export function latentTarget(tf: Tf, encoderMeanFn: BatchModel, k: Int32Array | number): TargetFn {
+  return (batch, rowCells) => pickColumn(tf, encoderMeanFn(batch), k, rowCells, 'latent dimension');
+}
+
+/** Picks column `index` (or `index[rowCells[r]]`) of `values` `[rows, nCols]` → `[rows]`. */
+function pickColumn(
+  tf: Tf,
+  values: Tensor2D,
+  index: Int32Array | number,
+  rowCells: Int32Array,
+  what: string,
+): Tensor1D {
+  if (values.rank !== 2) {
+    throw new Error(`The model returned a tensor of shape [${values.shape.join(', ')}], but a ${what} target needs [rows, columns]; make the model return one row per input row.`);
+  }
+  const [rows, nCols] = values.shape;
+  if (typeof index === 'number') {
+    checkIndex(index, nCols, what);
+    // One shared column: a [1, nCols] mask broadcasts over the rows.
+    const mask = tf.oneHot(tf.tensor1d([index], 'int32'), nCols, 1, 0, 'float32');
+    return tf.sum(tf.mul(values, mask), 1) as Tensor1D;
+  }
+  const perRow = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const cell = rowCells[r];
+    if (cell >= index.length) {
+      throw new Error(`The ${what} list has ${index.length} entries but cell ${cell + 1} was asked for; give one ${what} per cell.`);
+    }
+    perRow[r] = index[cell];
+    checkIndex(perRow[r], nCols, what);
+  }
+  const mask = tf.oneHot(tf.tensor1d(perRow, 'int32'), nCols, 1, 0, 'float32');
+  return tf.sum(tf.mul(values, mask), 1) as Tensor1D;
+}
+
+function checkIndex(i: number, n: number, what: string): void {
+  if (!Number.isInteger(i) || i < 0 || i >= n) {
+    throw new Error(`The ${what} index ${i} is out of range: the model has ${n} (0 to ${n - 1}); pick one of those.`);
+  }
+}

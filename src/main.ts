@@ -1,0 +1,18 @@
+/** Composition root: start the engine worker, build the state, mount the App, boot the demo. */
+import { mount } from 'svelte';
+import './app.css';
+import App from './App.svelte';
+import { AppState } from './state/app.svelte.ts';
+import { startEngine } from './workers/client.ts';
+import { BACKENDS, type BackendName } from './compute/backend_names.ts';
+
+const engine = startEngine();
+const app = new AppState(engine);
+const requested = new URLSearchParams(location.search).get('backend');
+const override = BACKENDS.includes(requested as BackendName) ? (requested as BackendName) : null;
+
+mount(App, { target: document.getElementById('app')!, props: { app } });
+void app.start(override);
+
+// A console/test handle: the same engine the UI uses (nothing here leaves the page).
+(globalThis as unknown as { glasswing: unknown }).glasswing = { app, engine };

@@ -1,0 +1,317 @@
+import vertexSource from './points.vert.glsl?raw';
+import fragmentSource from './points.frag.glsl?raw';
+import { createProgram } from './gl_program.ts';
+
+/** Affine map `clip = data * scale + translate`, per axis. Also used to map one layout's data units into another's. */
+export interface ViewAffine {
+  scaleX: number;
+  scaleY: number;
+  translateX: number;
+  translateY: number;
+}
+
+/** How setPositions treats the positions already on the GPU. */
+export interface SetPositionsOptions {
+  /** Keep what is drawn now as the start of a transition (t = 0); ignored when the point count changes. */
+  fromPrevious?: boolean;
+  /** Maps the previous positions' data units into the new ones, so both layouts can be fitted to the same box. */
+  fromAffine?: ViewAffine;
+}
+
+/** Callbacks for the browser taking the GPU context away and giving it back. */
+export interface PointRendererOptions {
+  onLost?: () => void;
+  /** Called after buffers were uploaded again and the last frame redrawn. */
+  onRestored?: () => void;
+}
+
+/** Pixels read back from the drawing buffer: `[heightPx, widthPx, 4]` u8 RGBA premultiplied, bottom row first. */
+export interface PixelReadout {
+  widthPx: number;
+  heightPx: number;
+  rgba: Uint8Array;
+}
+
+/** Draws every cell of a 2-D layout as a round, anti-aliased WebGL2 point sprite. */
+export interface PointRenderer {
+  /** `xy`: `[n * 2]` float32 data units. The array is kept (not copied): replace it, don't mutate it. */
+  setPositions(xy: Float32Array, options?: SetPositionsOptions): void;
+  /** `rgba`: `[n * 4]` u8 straight alpha. If it does not cover every point, all points are drawn grey instead. */
+  setColors(rgba: Uint8Array): void;
+  /** Data -> clip-space affine. */
+  setView(view: ViewAffine): void;
+  /** Disc diameter in CSS pixels (scaled by devicePixelRatio here). */
+  setPointSize(diameterPx: number): void;
+  /** Transition progress, 0 (previous layout) .. 1 (current layout); already eased by the caller. */
+  setTransition(t: number): void;
+  /** Sizes the drawing buffer for a `cssWidth x cssHeight` CSS-pixel box at the current devicePixelRatio. */
+  setSize(cssWidthPx: number, cssHeightPx: number): void;
+  /** Where point `i` is drawn now (mid-transition too), in current data units; null when out of range. */
+  positionAt(i: number): [number, number] | null;
+  /** Draws all points; returns how many were drawn (0 while the context is lost). */
+  draw(): number;
+  /** The drawing buffer as it was last drawn (preserveDrawingBuffer keeps it). */
+  readPixels(): PixelReadout | null;
+  toDataURL(type?: string): string;
+  isLost(): boolean;
+  destroy(): void;
+}
+
+const IDENTITY: ViewAffine = { scaleX: 1, scaleY: 1, translateX: 0, translateY: 0 };
+// Cells whose colours do not match the layout are drawn, not dropped: a neutral grey shows they exist.
+const FALLBACK_RGBA = [0.55, 0.57, 0.6, 0.8] as const;
+
+interface GlResources {
+  program: WebGLProgram;
+  toBuffer: WebGLBuffer;
+  fromBuffer: WebGLBuffer;
+  colorBuffer: WebGLBuffer;
+  attrib: { from: number; to: number; color: number };
+  uniform: Record<'scale' | 'translate' | 'fromScale' | 'fromOffset' | 't' | 'diameterPx', WebGLUniformLocation | null>;
+  maxPointSizePx: number;
+}
+
+/**
+ * Creates a WebGL2 point renderer on `canvas`.
+ * Throws an Error with a user-facing sentence when WebGL2 is not available.
+ */
+export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRendererOptions = {}): PointRenderer {
+  const gl = canvas.getContext('webgl2', {
+    // Exports and screenshots read the canvas after the frame was composited.
+    preserveDrawingBuffer: true,
+    premultipliedAlpha: true,
+    alpha: true,
+    // The fragment shader anti-aliases each disc; MSAA would only cost memory.
+    antialias: false,
+    depth: false,
+    stencil: false,
+  });
+  if (!gl) {
+    throw new Error(
+      'This browser could not start WebGL2, which Glasswing needs to draw the cell scatter. ' +
+        'Turn on hardware acceleration in the browser settings (or use a current Chrome, Edge, Firefox or Safari) and reload.',
+    );
+  }
+
+  let toXY: Float32Array | null = null;
+  // Null when there is no transition in flight: a_from then reads the current positions.
+  let fromXY: Float32Array | null = null;
+  let fromAffine: ViewAffine = IDENTITY;
+  let t = 1;
+  let colors: Uint8Array | null = null;
+  let view: ViewAffine = IDENTITY;
+  let diameterCssPx = 4;
+  let isContextLost = gl.isContextLost();
+  let resources: GlResources | null = isContextLost ? null : initResources(gl);
+
+  const pointCount = () => (toXY ? Math.floor(toXY.length / 2) : 0);
+
+  function uploadPositions(): void {
+    if (!resources) return;
+    gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.toBuffer);
+    gl!.bufferData(gl!.ARRAY_BUFFER, toXY ?? new Float32Array(0), gl!.STATIC_DRAW);
+    gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.fromBuffer);
+    gl!.bufferData(gl!.ARRAY_BUFFER, fromXY ?? new Float32Array(0), gl!.STATIC_DRAW);
+  }
+
+  function uploadColors(): void {
+    if (!resources) return;
+    gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.colorBuffer);
+    gl!.bufferData(gl!.ARRAY_BUFFER, colors ?? new Uint8Array(0), gl!.STATIC_DRAW);
+  }
+
+  /** The positions drawn at the current t, in current data units. */
+  function currentPositions(): Float32Array | null {
+    if (!toXY || !fromXY) return toXY;
+    const out = new Float32Array(toXY.length);
+    const { scaleX, scaleY, translateX, translateY } = fromAffine;
+    for (let k = 0; k < out.length; k += 2) {
+      const fx = fromXY[k] * scaleX + translateX;
+      const fy = fromXY[k + 1] * scaleY + translateY;
+      out[k] = fx + (toXY[k] - fx) * t;
+      out[k + 1] = fy + (toXY[k + 1] - fy) * t;
+    }
+    return out;
+  }
+
+  function draw(): number {
+    if (isContextLost || !resources) return 0;
+    const r = resources;
+    gl!.viewport(0, 0, canvas.width, canvas.height);
+    gl!.clearColor(0, 0, 0, 0);
+    gl!.clear(gl!.COLOR_BUFFER_BIT);
+    const n = pointCount();
+    if (n === 0) return 0;
+
+    gl!.useProgram(r.program);
+    const dpr = devicePixelRatio();
+    const diameterPx = Math.min(Math.max(diameterCssPx * dpr, 1), r.maxPointSizePx - 1);
+    gl!.uniform2f(r.uniform.scale, view.scaleX, view.scaleY);
+    gl!.uniform2f(r.uniform.translate, view.translateX, view.translateY);
+    gl!.uniform2f(r.uniform.fromScale, fromAffine.scaleX, fromAffine.scaleY);
+    gl!.uniform2f(r.uniform.fromOffset, fromAffine.translateX, fromAffine.translateY);
+    gl!.uniform1f(r.uniform.t, fromXY ? t : 1);
+    gl!.uniform1f(r.uniform.diameterPx, diameterPx);
+
+    bindFloat2(r.attrib.to, r.toBuffer);
+    bindFloat2(r.attrib.from, fromXY ? r.fromBuffer : r.toBuffer);
+    if (r.attrib.color >= 0) {
+      if (colors && colors.length >= n * 4) {
+        gl!.bindBuffer(gl!.ARRAY_BUFFER, r.colorBuffer);
+        gl!.enableVertexAttribArray(r.attrib.color);
+        gl!.vertexAttribPointer(r.attrib.color, 4, gl!.UNSIGNED_BYTE, true, 0, 0);
+      } else {
+        gl!.disableVertexAttribArray(r.attrib.color);
+        gl!.vertexAttrib4f(r.attrib.color, ...FALLBACK_RGBA);
+      }
+    }
+
+    gl!.enable(gl!.BLEND);
+    // Colours leave the vertex shader premultiplied, matching the canvas's premultiplied compositing.
+    gl!.blendFunc(gl!.ONE, gl!.ONE_MINUS_SRC_ALPHA);
+    gl!.drawArrays(gl!.POINTS, 0, n);
+    return n;
+  }
+
+  function bindFloat2(location: number, buffer: WebGLBuffer): void {
+    if (location < 0) return;
+    gl!.bindBuffer(gl!.ARRAY_BUFFER, buffer);
+    gl!.enableVertexAttribArray(location);
+    gl!.vertexAttribPointer(location, 2, gl!.FLOAT, false, 0, 0);
+  }
+
+  function onContextLost(event: Event): void {
+    // Without preventDefault the browser never offers the context back.
+    event.preventDefault();
+    isContextLost = true;
+    resources = null;
+    options.onLost?.();
+  }
+
+  function onContextRestored(): void {
+    isContextLost = false;
+    resources = initResources(gl!);
+    uploadPositions();
+    uploadColors();
+    draw();
+    options.onRestored?.();
+  }
+
+  canvas.addEventListener('webglcontextlost', onContextLost);
+  canvas.addEventListener('webglcontextrestored', onContextRestored);
+
+  return {
+    setPositions(xy, opts = {}) {
+      if (opts.fromPrevious && toXY && toXY.length === xy.length) {
+        fromXY = currentPositions();
+        fromAffine = opts.fromAffine ?? IDENTITY;
+        t = 0;
+      } else {
+        fromXY = null;
+        fromAffine = IDENTITY;
+        t = 1;
+      }
+      toXY = xy;
+      uploadPositions();
+    },
+    setColors(rgba) {
+      colors = rgba;
+      uploadColors();
+    },
+    setView(next) {
+      view = { ...next };
+    },
+    setPointSize(diameterPx) {
+      diameterCssPx = diameterPx;
+    },
+    setTransition(next) {
+      t = Math.min(Math.max(next, 0), 1);
+      if (t >= 1) {
+        // Transition done: drop the old layout so a_from reads the current buffer again.
+        fromXY = null;
+        fromAffine = IDENTITY;
+      }
+    },
+    setSize(cssWidthPx, cssHeightPx) {
+      const dpr = devicePixelRatio();
+      const width = Math.max(1, Math.round(cssWidthPx * dpr));
+      const height = Math.max(1, Math.round(cssHeightPx * dpr));
+      // Assigning the size clears the buffer even when unchanged, so only assign on change.
+      if (canvas.width !== width) canvas.width = width;
+      if (canvas.height !== height) canvas.height = height;
+    },
+    positionAt(i) {
+      if (!toXY || !Number.isInteger(i) || i < 0 || i >= pointCount()) return null;
+      const x = toXY[2 * i];
+      const y = toXY[2 * i + 1];
+      if (!fromXY) return [x, y];
+      const fx = fromXY[2 * i] * fromAffine.scaleX + fromAffine.translateX;
+      const fy = fromXY[2 * i + 1] * fromAffine.scaleY + fromAffine.translateY;
+      return [fx + (x - fx) * t, fy + (y - fy) * t];
+    },
+    draw,
+    readPixels() {
+      if (isContextLost) return null;
+      const widthPx = gl.drawingBufferWidth;
+      const heightPx = gl.drawingBufferHeight;
+      const rgba = new Uint8Array(widthPx * heightPx * 4);
+      gl.readPixels(0, 0, widthPx, heightPx, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
+      return { widthPx, heightPx, rgba };
+    },
+    toDataURL(type = 'image/png') {
+      return canvas.toDataURL(type);
+    },
+    isLost() {
+      return isContextLost || gl.isContextLost();
+    },
+    destroy() {
+      canvas.removeEventListener('webglcontextlost', onContextLost);
+      canvas.removeEventListener('webglcontextrestored', onContextRestored);
+      if (resources && !gl.isContextLost()) {
+        gl.deleteBuffer(resources.toBuffer);
+        gl.deleteBuffer(resources.fromBuffer);
+        gl.deleteBuffer(resources.colorBuffer);
+        gl.deleteProgram(resources.program);
+      }
+      resources = null;
+      toXY = fromXY = null;
+      colors = null;
+      // Browsers cap live contexts (about 16); give this one back now rather than at garbage collection.
+      gl.getExtension('WEBGL_lose_context')?.loseContext();
+    },
+  };
+}
+
+function initResources(gl: WebGL2RenderingContext): GlResources {
+  const program = createProgram(gl, vertexSource, fragmentSource);
+  const buffer = () => {
+    const b = gl.createBuffer();
+    if (!b) throw new Error('WebGL2 could not allocate a buffer for the scatter points.');
+    return b;
+  };
+  const range = gl.getParameter(gl.ALIASED_POINT_SIZE_RANGE) as Float32Array | null;
+  return {
+    program,
+    toBuffer: buffer(),
+    fromBuffer: buffer(),
+    colorBuffer: buffer(),
+    attrib: {
+      from: gl.getAttribLocation(program, 'a_from'),
+      to: gl.getAttribLocation(program, 'a_to'),
+      color: gl.getAttribLocation(program, 'a_color'),
+    },
+    uniform: {
+      scale: gl.getUniformLocation(program, 'u_scale'),
+      translate: gl.getUniformLocation(program, 'u_translate'),
+      fromScale: gl.getUniformLocation(program, 'u_fromScale'),
+      fromOffset: gl.getUniformLocation(program, 'u_fromOffset'),
+      t: gl.getUniformLocation(program, 'u_t'),
+      diameterPx: gl.getUniformLocation(program, 'u_diameterPx'),
+    },
+    maxPointSizePx: range && range[1] > 1 ? range[1] : 64,
+  };
+}
+
+function devicePixelRatio(): number {
+  return typeof window !== 'undefined' && window.devicePixelRatio > 0 ? window.devicePixelRatio : 1;
+}

@@ -1,0 +1,97 @@
+/** Types that cross the worker boundary (structured-cloned or transferred). */
+import type { BackendChoice, BackendName, ProbeTimes } from '../compute/backend.ts';
+import type { ObsColumn, Embedding } from '../core/data/dataset.ts';
+import type { ClassifierManifest, VaeManifest } from '../core/model/manifest.ts';
+import type { QuadratureRuleName } from '../core/attribution/quadrature.ts';
+import type { GrnSign } from '../core/graph/grn.ts';
+
+export type { BackendChoice, BackendName, ProbeTimes };
+
+/** What the UI needs of a dataset; the expression matrix itself stays in the worker. */
+export interface DatasetView {
+  name: string;
+  nCells: number;
+  nGenes: number;
+  nnz: number;
+  cellIds: string[];
+  genes: string[];
+  obs: Record<string, ObsColumn>;
+  obsm: Record<string, Embedding>;
+  provenance: string;
+  loadMs: number;
+}
+
+/** Both demo models as loaded, with how the dataset's genes lined up with theirs. */
+export interface ModelsView {
+  classifier: ClassifierManifest;
+  vae: VaeManifest;
+  alignment: { nMatched: number; nModelGenes: number; missing: string[] };
+  loadMs: number;
+}
+
+/** Per-cell model outputs for every cell. */
+export interface Predictions {
+  /** `[nCells, nClasses]` softmax probabilities. */
+  probabilities: Float32Array;
+  /** `[nCells]` argmax class index. */
+  predicted: Int32Array;
+  ms: number;
+}
+
+/** Latent means for every cell. */
+export interface Latent {
+  /** `[nCells, latentDim]` encoder means z. */
+  z: Float32Array;
+  latentDim: number;
+  ms: number;
+}
+
+export type BaselineKind = 'zeros' | 'mean';
+export type TargetKind = 'logit' | 'probability';
+
+/** Settings of an integrated-gradients run for one cell. */
+export interface ExplainRequest {
+  cell: number;
+  baseline: BaselineKind;
+  steps: number;
+  rule: QuadratureRuleName;
+  target: TargetKind;
+  /** Class to explain; default the predicted class. */
+  classIndex?: number;
+}
+
+/** One gene's attribution, with its model-input expression in the cell. */
+export interface GeneAttribution {
+  gene: string;
+  attribution: number;
+  expression: number;
+}
+
+/** Integrated gradients for one cell and the completeness check. */
+export interface ExplainResult {
+  request: ExplainRequest;
+  classIndex: number;
+  className: string;
+  /** Top genes by |attribution|, descending. */
+  top: GeneAttribution[];
+  /** `[nModelGenes]` every attribution, model gene order. */
+  attributions: Float32Array;
+  fx: number;
+  fBaseline: number;
+  deltaAbs: number;
+  deltaRel: number;
+  backend: BackendName;
+  ms: number;
+}
+
+/** A laid-out regulation subgraph ready to draw. */
+export interface GraphView {
+  nodes: { id: string; x: number; y: number; isSeed: boolean; score: number | null; degree: number }[];
+  links: { source: number; target: number; sign: GrnSign; weight: number; nEvidence: number }[];
+  dropped: number;
+  sourceName: string;
+  nEdgesInSource: number;
+}
+
+/** Progress callback: fraction in [0, 1] and a short label. */
+export type ProgressFn = (fraction: number, label: string) => void;

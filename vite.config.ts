@@ -1,0 +1,43 @@
+import { defineConfig, type Plugin } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { cpSync } from 'node:fs';
+import { SECURITY_HEADERS } from './src/server_headers.ts';
+import { folderMiddleware } from './scripts/serve_static.ts';
+
+// Dev CSP must allow Vite's HMR websocket; everything else is the shipped policy.
+const devHeaders = {
+  ...SECURITY_HEADERS,
+  'Content-Security-Policy': SECURITY_HEADERS['Content-Security-Policy'].replace(
+    "connect-src 'self'",
+    "connect-src 'self' ws://localhost:* ws://127.0.0.1:*",
+  ),
+};
+
+/** Serves the top-level models/ folder at ./models/ in dev and copies it into the build. */
+function bundledModels(): Plugin {
+  let outDir = 'dist';
+  return {
+    name: 'glasswing-models',
+    configResolved(config) {
+      outDir = config.build.outDir;
+    },
+    configureServer(server) {
+      server.middlewares.use(folderMiddleware('/models/', 'models'));
+    },
+    closeBundle() {
+      cpSync('models', `${outDir}/models`, { recursive: true, filter: (src) => !src.endsWith('.md') || src.endsWith('MODEL.md') });
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [svelte(), bundledModels()],
+  base: './',
+  server: { headers: devHeaders },
+  preview: { headers: SECURITY_HEADERS, host: '127.0.0.1' },
+  worker: { format: 'es' },
+  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // No minification: tfjs-backend-wasm starts its threads from `factory.toString()`, and the
+  // minifier moves names out of that function, so every wasm thread died with "e is not defined".
+  build: { target: 'es2022', chunkSizeWarningLimit: 8000, minify: false },
+});
