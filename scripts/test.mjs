@@ -10,7 +10,7 @@ rmSync(report, { force: true });
 const args = ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...process.argv.slice(2)];
 const res = spawnSync('npx', args, { stdio: 'inherit' });
 let passed = 0;
-let failed = 0;
+let failed;
 if (existsSync(report)) {
   const json = JSON.parse(readFileSync(report, 'utf8'));
   passed = json.numPassedTests;

@@ -117,13 +117,11 @@ export class AppState {
 
   /** Wraps an engine call as a visible, cancellable task. */
   private async track<T>(label: string, call: (jobId: number, progress: (f: number, l: string) => void) => Promise<T>): Promise<T> {
-    let task: Task | undefined;
     const job: Job<T> = runJob(this.engine, call, (fraction) => {
       const t = this.tasks.find((x) => x.id === job.id);
       if (t) t.fraction = fraction;
     });
-    task = { id: job.id, label, fraction: 0, cancel: job.cancel };
-    this.tasks.push(task);
+    this.tasks.push({ id: job.id, label, fraction: 0, cancel: job.cancel });
     try {
       return await job.result;
     } finally {

@@ -17,13 +17,26 @@ import type { DatasetView, ExplainRequest, ExplainResult, GraphView, Latent, Mod
 
 const ROWS_PER_BATCH = 512;
 
+type ModelPart = 'classifier' | 'encoder' | 'decoder';
+
+/** Reads a tfjs model.json and its weight shards, with a sentence when something is missing or malformed. */
+async function loadArtifacts(url: string): Promise<tf.io.ModelArtifacts> {
+  try {
+    const artifacts = await tf.io.http(url).load!();
+    if (!artifacts.modelTopology || !artifacts.weightSpecs) throw new Error('it has no modelTopology or weightsManifest');
+    return artifacts;
+  } catch (err) {
+    throw new Error(`Could not load the tfjs model ${url}: ${(err as Error).message}. Check that model.json and its .bin shards are together.`, { cause: err });
+  }
+}
+
 /** Fetches `url` and throws a sentence naming the file when the server says no. */
 async function fetchOk(url: string): Promise<Response> {
   let res: Response;
   try {
     res = await fetch(url);
   } catch (err) {
-    throw new Error(`Could not read ${url}: ${(err as Error).message}. Check that the app is served from its own folder.`);
+    throw new Error(`Could not read ${url}: ${(err as Error).message}. Check that the app is served from its own folder.`, { cause: err });
   }
   if (!res.ok) throw new Error(`Could not read ${url} (HTTP ${res.status}). Check that the file exists next to the app.`);
   return res;
@@ -43,9 +56,13 @@ const rowsTensor = (x: Float32Array, g: number, start: number, count: number) =>
 export class Engine {
   private choice: BackendChoice | null = null;
   private ds: Dataset | null = null;
-  private classifier: tf.LayersModel | null = null;
-  private encoder: tf.LayersModel | null = null;
-  private decoder: tf.LayersModel | null = null;
+  /** Model files held in memory, so each backend gets its own copy of the weights. */
+  private artifacts: Record<ModelPart, tf.io.ModelArtifacts> | null = null;
+  /**
+   * Models per backend. Weights are never shared across backends: tfjs would move them with a
+   * synchronous GPU read, which on WebGPU in a worker returned zeros (measured) and lost the page's WebGL context.
+   */
+  private modelsByBackend = new Map<string, Promise<Record<ModelPart, tf.LayersModel>>>();
   private manifests: { classifier: ClassifierManifest; vae: VaeManifest } | null = null;
   private alignment: GeneAlignment | null = null;
   /** `[nCells, nModelGenes]` model input (log1p CP10k of the model genes). */
@@ -112,11 +129,13 @@ export class Engine {
     if (cls.input.genes.join('\n') !== vae.input.genes.join('\n')) {
       throw new Error('The demo classifier and VAE read different gene lists; retrain them together with npm run train.');
     }
-    [this.classifier, this.encoder, this.decoder] = await Promise.all([
-      tf.loadLayersModel(`${classifierBase}/${cls.files.model}`),
-      tf.loadLayersModel(`${vaeBase}/${vae.files.encoder}`),
-      tf.loadLayersModel(`${vaeBase}/${vae.files.decoder}`),
-    ]);
+    const [classifier, encoder, decoder] = await Promise.all(
+      [`${classifierBase}/${cls.files.model}`, `${vaeBase}/${vae.files.encoder}`, `${vaeBase}/${vae.files.decoder}`].map(loadArtifacts),
+    );
+    for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models)) m.dispose();
+    this.modelsByBackend.clear();
+    this.artifacts = { classifier, encoder, decoder };
+    await this.models();
     this.manifests = { classifier: cls, vae };
     this.alignment = alignGenes(ds.genes, cls.input.genes);
     this.x = modelInput(ds, cls.preprocessing.steps, this.alignment);
@@ -133,14 +152,15 @@ export class Engine {
   /** Encoder means z for every cell, in batches with progress. */
   async encode(jobId: number, onProgress?: ProgressFn): Promise<Latent> {
     const t0 = performance.now();
-    const z = await this.runBatched(jobId, (t) => (this.requireEncoder().predict(t) as tf.Tensor[])[0], 'Encoding cells', onProgress);
+    const { encoder } = await this.models();
+    const z = await this.runBatched(jobId, (t) => (encoder.predict(t) as tf.Tensor[])[0], 'Encoding cells', onProgress);
     return { z, latentDim: this.manifests!.vae.output.latentDim, ms: performance.now() - t0 };
   }
 
   /** Classifier probabilities and predicted class for every cell. */
   async predict(jobId: number, onProgress?: ProgressFn): Promise<Predictions> {
     const t0 = performance.now();
-    const model = this.requireClassifier();
+    const model = (await this.models()).classifier;
     const probabilities = await this.runBatched(jobId, (t) => tf.softmax(model.predict(t) as tf.Tensor2D), 'Predicting cell types', onProgress);
     const k = this.manifests!.classifier.output.classes.length;
     const n = probabilities.length / k;
@@ -156,20 +176,17 @@ export class Engine {
 
   /** Encoder means of the first `nRows` cells on `backend`, then restores the chosen backend (tests, bench). */
   async encodeOn(backend: BackendName, nRows: number): Promise<{ z: Float32Array; backend: BackendName; ms: number }> {
-    const previous = tf.getBackend() as BackendName;
-    if (!(await trySetBackend(backend))) throw new Error(`The ${backend} backend cannot start in this browser.`);
-    try {
+    return this.onBackend(backend, async () => {
       const x = this.requireInput();
       const g = this.manifests!.vae.input.genes.length;
       const rows = Math.min(nRows, x.length / g);
       const t0 = performance.now();
-      const out = tf.tidy(() => (this.requireEncoder().predict(rowsTensor(x, g, 0, rows)) as tf.Tensor[])[0]);
+      const { encoder } = await this.models();
+      const out = tf.tidy(() => (encoder.predict(rowsTensor(x, g, 0, rows)) as tf.Tensor[])[0]);
       const z = (await out.data()) as Float32Array;
       out.dispose();
       return { z, backend, ms: performance.now() - t0 };
-    } finally {
-      await trySetBackend(previous);
-    }
+    });
   }
 
   /** Integrated gradients for one cell (target: a class logit or probability). */
@@ -182,7 +199,7 @@ export class Engine {
     if (!Number.isInteger(req.cell) || req.cell < 0 || req.cell >= x.length / g) throw new Error(`Cell ${req.cell} does not exist in this dataset.`);
     const preds = this.predictions ?? (await this.predict(jobId));
     const classIndex = req.classIndex ?? preds.predicted[req.cell];
-    const model = this.requireClassifier();
+    const model = (await this.models()).classifier;
     const net: BatchModel = (t) => model.apply(t) as tf.Tensor2D;
     const target = req.target === 'probability' ? probabilityTarget(tf, net, classIndex) : logitTarget(tf, net, classIndex);
     const cellX = x.slice(req.cell * g, (req.cell + 1) * g);
@@ -209,6 +226,11 @@ export class Engine {
       backend: tf.getBackend() as BackendName,
       ms: performance.now() - t0,
     };
+  }
+
+  /** `explainCell` on a given backend, then back to the chosen one (tests compare backends with it). */
+  async explainCellOn(backend: BackendName, jobId: number, req: ExplainRequest): Promise<ExplainResult> {
+    return this.onBackend(backend, () => this.explainCell(jobId, req));
   }
 
   /** The CollecTRI neighbourhood of the seed genes, laid out with a seeded force simulation. */
@@ -263,17 +285,90 @@ export class Engine {
     if (!this.x) throw new Error('Open a dataset and a model first.');
     return this.x;
   }
-  private requireClassifier(): tf.LayersModel {
-    if (!this.classifier) throw new Error('The classifier is not loaded yet.');
-    return this.classifier;
-  }
-  private requireEncoder(): tf.LayersModel {
-    if (!this.encoder) throw new Error('The VAE encoder is not loaded yet.');
-    return this.encoder;
+  /** The models on the active backend, loaded from the in-memory files on first use there. */
+  private models(): Promise<Record<ModelPart, tf.LayersModel>> {
+    const artifacts = this.artifacts;
+    if (!artifacts) return Promise.reject(new Error('Open a model first.'));
+    const backend = tf.getBackend();
+    let models = this.modelsByBackend.get(backend);
+    if (!models) {
+      models = (async () => {
+        const [classifier, encoder, decoder] = await Promise.all(
+          [artifacts.classifier, artifacts.encoder, artifacts.decoder].map((a) => tf.loadLayersModel(tf.io.fromMemory(a))),
+        );
+        return { classifier, encoder, decoder };
+      })();
+      this.modelsByBackend.set(backend, models);
+    }
+    return models;
   }
 
-  /** Exposed for benchmarks: the decoder stays loaded for the traversal view. */
-  get hasDecoder(): boolean {
-    return this.decoder !== null;
+  /** Achieved GFLOP/s of an `n`×`n`×`n` matMul on `backend` (median of `reps` after a warm-up); bench only. */
+  async matMulGflops(backend: BackendName, n = 1024, reps = 3): Promise<{ backend: BackendName; n: number; msMedian: number; gflops: number }> {
+    return this.onBackend(backend, async () => {
+      const a = tf.randomUniform([n, n]);
+      const b = tf.randomUniform([n, n]);
+      const times: number[] = [];
+      for (let i = 0; i <= reps; i++) {
+        const t0 = performance.now();
+        const c = tf.matMul(a, b);
+        await c.data();
+        c.dispose();
+        if (i > 0) times.push(performance.now() - t0);
+      }
+      a.dispose();
+      b.dispose();
+      times.sort((x, y) => x - y);
+      const msMedian = times[times.length >> 1];
+      return { backend, n, msMedian, gflops: (2 * n ** 3) / (msMedian * 1e6) };
+    });
+  }
+
+  /**
+   * Integrated gradients for the first `nCells` cells on `backend` (zero baseline, logit of the
+   * predicted class), either batched as one computation or as a loop of one call per cell; bench only.
+   */
+  async benchIntegratedGradients(
+    backend: BackendName,
+    nCells: number,
+    steps: number,
+    mode: 'batched' | 'per-cell-loop',
+  ): Promise<{ backend: BackendName; mode: string; nCells: number; steps: number; ms: number; rowsPerSecond: number; maxDeltaRel: number }> {
+    const x = this.requireInput();
+    const g = this.manifests!.classifier.input.genes.length;
+    const preds = this.predictions ?? (await this.predict(-1));
+    const cells = x.slice(0, nCells * g);
+    const classes = preds.predicted.slice(0, nCells);
+    const baseline = new Float32Array(g);
+    return this.onBackend(backend, async () => {
+      const model = (await this.models()).classifier;
+      const net: BatchModel = (t) => model.apply(t) as tf.Tensor2D;
+      // Warm-up: compiles shaders / kernels so the timing is steady-state.
+      await integratedGradients(tf, logitTarget(tf, net, classes[0]), cells.subarray(0, g), baseline, { nGenes: g, steps: 4 });
+      const t0 = performance.now();
+      let maxDeltaRel = 0;
+      if (mode === 'batched') {
+        const r = await integratedGradients(tf, logitTarget(tf, net, classes), cells, baseline, { nGenes: g, steps, maxRowsPerChunk: nCells * (steps + 2) });
+        maxDeltaRel = Math.max(...r.deltaRel);
+      } else {
+        for (let i = 0; i < nCells; i++) {
+          const r = await integratedGradients(tf, logitTarget(tf, net, classes[i]), cells.subarray(i * g, (i + 1) * g), baseline, { nGenes: g, steps });
+          maxDeltaRel = Math.max(maxDeltaRel, r.deltaRel[0]);
+        }
+      }
+      const ms = performance.now() - t0;
+      return { backend, mode, nCells, steps, ms, rowsPerSecond: (nCells * steps) / (ms / 1000), maxDeltaRel };
+    });
+  }
+
+  /** Runs `fn` with `backend` active, then restores the chosen backend. */
+  private async onBackend<T>(backend: BackendName, fn: () => Promise<T>): Promise<T> {
+    const previous = tf.getBackend() as BackendName;
+    if (!(await trySetBackend(backend))) throw new Error(`The ${backend} backend cannot start in this browser.`);
+    try {
+      return await fn();
+    } finally {
+      await trySetBackend(previous);
+    }
   }
 }

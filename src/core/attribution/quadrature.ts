@@ -29,17 +29,15 @@ export function gaussLegendre(n: number): QuadratureRule {
   for (let i = 0; i < half; i++) {
     // Tricomi's asymptotic guess lands inside the basin of the i-th largest root for every n.
     let x = Math.cos((Math.PI * (i + 0.75)) / (n + 0.5));
-    let dp = 0;
     for (let iter = 0; iter < 100; iter++) {
       const [p, d] = legendreWithDerivative(n, x);
-      dp = d;
       const dx = p / d;
       x -= dx;
       // Convergence is quadratic, so once a step is below 1e-15 the updated x is at rounding level.
       if (Math.abs(dx) < 1e-15) break;
     }
     // Re-evaluate P'_n at the converged root: the weight depends on it quadratically.
-    dp = legendreWithDerivative(n, x)[1];
+    const dp = legendreWithDerivative(n, x)[1];
     // Weight on [-1, 1] is 2 / ((1 − x²) P'_n(x)²); mapping to [0, 1] halves it.
     const w = 1 / ((1 - x * x) * dp * dp);
     // x is the i-th largest root; on [0, 1] it maps to α = (1 + x)/2 and its mirror to (1 − x)/2.

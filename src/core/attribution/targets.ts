@@ -55,8 +55,7 @@ function pickColumn(
   if (typeof index === 'number') {
     checkIndex(index, nCols, what);
     // One shared column: a [1, nCols] mask broadcasts over the rows.
-    const mask = tf.oneHot(tf.tensor1d([index], 'int32'), nCols, 1, 0, 'float32');
-    return tf.sum(tf.mul(values, mask), 1) as Tensor1D;
+    return tf.sum(tf.mul(values, oneHotMask(tf, [index], nCols)), 1) as Tensor1D;
   }
   const perRow = new Int32Array(rows);
   for (let r = 0; r < rows; r++) {
@@ -67,8 +66,18 @@ function pickColumn(
     perRow[r] = index[cell];
     checkIndex(perRow[r], nCols, what);
   }
-  const mask = tf.oneHot(tf.tensor1d(perRow, 'int32'), nCols, 1, 0, 'float32');
-  return tf.sum(tf.mul(values, mask), 1) as Tensor1D;
+  return tf.sum(tf.mul(values, oneHotMask(tf, perRow, nCols)), 1) as Tensor1D;
+}
+
+/**
+ * A float32 one-hot mask `[indices.length, nCols]` built in JS. Not tf.oneHot: its dtype argument
+ * is ignored by the wasm backend in the browser, which wrote int32 ones (read as 1.4e-45) and
+ * turned every target into ~0 (measured).
+ */
+function oneHotMask(tf: Tf, indices: ArrayLike<number>, nCols: number): Tensor2D {
+  const mask = new Float32Array(indices.length * nCols);
+  for (let r = 0; r < indices.length; r++) mask[r * nCols + indices[r]] = 1;
+  return tf.tensor2d(mask, [indices.length, nCols]);
 }
 
 function checkIndex(i: number, n: number, what: string): void {

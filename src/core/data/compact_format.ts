@@ -130,12 +130,28 @@ export function decodeCompact(header: CompactHeader, body: ArrayBuffer): Dataset
       `This dataset header is "${header.format}" version ${header.version}; Glasswing reads "${COMPACT_FORMAT}" version ${COMPACT_VERSION}. Re-run npm run prepare-data.`,
     );
   }
+  const rerun = 'the header and body come from different runs. Re-run npm run prepare-data.';
+  // The encoder pads the body to a multiple of 8 bytes after its last section, so the length is exact.
+  const bodyBytes =
+    Math.ceil(Math.max(0, ...header.sections.map((x) => x.byteOffset + x.length * CTORS[x.dtype].BYTES_PER_ELEMENT)) / 8) * 8;
+  if (body.byteLength < bodyBytes) {
+    throw new Error(
+      `The dataset body is ${body.byteLength} bytes, shorter than the ${bodyBytes} bytes its header describes; the file is truncated. Reload the page or re-run npm run prepare-data.`,
+    );
+  }
+  if (body.byteLength > bodyBytes) {
+    throw new Error(
+      `The dataset body is ${body.byteLength} bytes, longer than the ${bodyBytes} bytes its header describes; the header and body come from different runs. Re-run npm run prepare-data.`,
+    );
+  }
   const get = (name: string): AnyTyped => {
     const s = header.sections.find((x) => x.name === name);
     if (!s) throw new Error(`The dataset body lacks the "${name}" array. Re-run npm run prepare-data.`);
     const Ctor = CTORS[s.dtype];
     if (s.byteOffset + s.length * Ctor.BYTES_PER_ELEMENT > body.byteLength) {
-      throw new Error(`The dataset body is ${body.byteLength} bytes, too short for "${name}"; the file is truncated. Reload the page or re-run npm run prepare-data.`);
+      throw new Error(
+        `The dataset body is ${body.byteLength} bytes, too short for "${name}"; the file is truncated. Reload the page or re-run npm run prepare-data.`,
+      );
     }
     return new Ctor(body, s.byteOffset, s.length);
   };
@@ -143,17 +159,44 @@ export function decodeCompact(header: CompactHeader, body: ArrayBuffer): Dataset
   const indices = get('indices') as Uint16Array | Uint32Array;
   const data = get('data') as Uint16Array | Float32Array;
   if (indptr.length !== header.nCells + 1 || indices.length !== header.nnz || data.length !== header.nnz) {
-    throw new Error('The dataset header and body disagree about the matrix shape; the files come from different runs. Re-run npm run prepare-data.');
+    throw new Error(
+      'The dataset header and body disagree about the matrix shape; the files come from different runs. Re-run npm run prepare-data.',
+    );
   }
+  if (header.genes.length !== header.nGenes || header.cellIds.length !== header.nCells) {
+    throw new Error(
+      `The dataset header lists ${header.genes.length} genes and ${header.cellIds.length} cells for a ${header.nCells} x ${header.nGenes} matrix; re-run npm run prepare-data.`,
+    );
+  }
+  // Cheap structural checks (one pass), so a mismatched body fails here and not as NaNs in a plot.
+  let isValid = indptr[0] === 0 && indptr[header.nCells] === header.nnz;
+  for (let r = 0; isValid && r < header.nCells; r++) isValid = indptr[r] <= indptr[r + 1];
+  for (let k = 0; isValid && k < indices.length; k++) isValid = indices[k] < header.nGenes;
+  if (!isValid) throw new Error(`The dataset body does not hold a valid ${header.nCells} x ${header.nGenes} sparse matrix; ${rerun}`);
+  const checkLength = (name: string, a: AnyTyped, expected: number): void => {
+    if (a.length !== expected) throw new Error(`The dataset array "${name}" holds ${a.length} values where ${expected} belong; ${rerun}`);
+  };
   const obs: Record<string, ObsColumn> = {};
   for (const [key, meta] of Object.entries(header.obs)) {
     obs[key] =
       meta.type === 'categorical'
-        ? { type: 'categorical', categories: meta.categories, codes: get(`obs/${key}`) as Int32Array, ...(meta.colors ? { colors: meta.colors } : {}) }
+        ? {
+            type: 'categorical',
+            categories: meta.categories,
+            codes: get(`obs/${key}`) as Int32Array,
+            ...(meta.colors ? { colors: meta.colors } : {}),
+          }
         : { type: 'numeric', values: get(`obs/${key}`) as Float32Array };
   }
   const obsm: Dataset['obsm'] = {};
   for (const [key, meta] of Object.entries(header.obsm)) obsm[key] = { dim: meta.dim, values: get(`obsm/${key}`) as Float32Array };
+  for (const [key, col] of Object.entries(obs)) {
+    checkLength(`obs/${key}`, col.type === 'categorical' ? col.codes : col.values, header.nCells);
+    if (col.type === 'categorical' && col.codes.some((c) => c < -1 || c >= col.categories.length)) {
+      throw new Error(`The dataset column "${key}" has codes outside its ${col.categories.length} categories; ${rerun}`);
+    }
+  }
+  for (const [key, emb] of Object.entries(obsm)) checkLength(`obsm/${key}`, emb.values, header.nCells * emb.dim);
   return {
     name: header.name,
     matrix: { nRows: header.nCells, nCols: header.nGenes, indptr, indices, data },

@@ -18,6 +18,8 @@ export interface CsrMatrix {
 /**
  * Builds a CSR matrix from coordinate triplets (0-based), summing duplicates is NOT done:
  * MatrixMarket files may not repeat an entry, so a repeat is reported as an error.
+ * `describeEntry` names a 0-based (row, col) in the user's own terms for that error
+ * (a reader that transposed its file passes the file's row/column order back).
  */
 export function csrFromCoo(
   nRows: number,
@@ -25,6 +27,7 @@ export function csrFromCoo(
   rows: Uint32Array,
   cols: Uint32Array,
   values: Float64Array | Float32Array,
+  describeEntry: (row: number, col: number) => string = (r, c) => `(row ${r + 1}, column ${c + 1})`,
 ): CsrMatrix {
   const nnz = rows.length;
   const indptr = new Uint32Array(nRows + 1);
@@ -43,7 +46,7 @@ export function csrFromCoo(
     for (let k = indptr[r] + 1; k < indptr[r + 1]; k++) {
       if (indices[k] === indices[k - 1]) {
         throw new Error(
-          `The matrix lists entry (row ${r + 1}, column ${indices[k] + 1}) twice; each entry may appear once. Re-export the matrix without duplicates.`,
+          `The matrix lists entry ${describeEntry(r, indices[k])} twice; each entry may appear once. Re-export the matrix without duplicates.`,
         );
       }
     }

@@ -9,6 +9,8 @@ export interface CsvTable {
  * the first line (tab wins over comma) unless given. Ragged rows are kept as-is; readers check widths.
  */
 export function parseCsv(text: string, delimiter?: string): CsvTable {
+  // Excel's "CSV UTF-8" starts with a byte-order mark; Node's utf8 decoding keeps it in the first header name.
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   const firstLine = text.slice(0, text.indexOf('\n') >>> 0);
   const sep = delimiter ?? (firstLine.includes('\t') ? '\t' : ',');
   const out: string[][] = [];

@@ -78,9 +78,8 @@ export function highlyVariableGenesSeurat(logNorm: CsrMatrix, nTop: number, nBin
   const finite = [...dispersionsNorm].filter((v) => !Number.isNaN(v)).sort((a, b) => b - a);
   const cutoff = finite[Math.min(nTop, finite.length) - 1];
   const selected: number[] = [];
-  for (let j = 0; j < g; j++) {
-    const v = Number.isNaN(dispersionsNorm[j]) ? 0 : dispersionsNorm[j];
-    if (v >= cutoff) selected.push(j);
-  }
+  // A gene without a normalised dispersion (zero variance) is never highly variable; scanpy's
+  // older nan_to_num(0) let such genes in whenever the cut-off fell below 0.
+  for (let j = 0; j < g; j++) if (dispersionsNorm[j] >= cutoff) selected.push(j);
   return { selected, means, dispersions, dispersionsNorm };
 }

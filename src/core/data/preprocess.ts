@@ -70,18 +70,18 @@ export function normalizeLog1p(m: CsrMatrix, targetSum: number): CsrMatrix {
  * `[rows.length, nModelGenes]` float32. Normalisation steps are skipped when the dataset is
  * already normalised, so a transform is never applied twice.
  */
-export function modelInput(
-  ds: Dataset,
-  steps: PreprocessStep[],
-  alignment: GeneAlignment,
-  rows?: ArrayLike<number>,
-): Float32Array {
+export function modelInput(ds: Dataset, steps: PreprocessStep[], alignment: GeneAlignment, rows?: ArrayLike<number>): Float32Array {
   const m = ds.matrix;
   const nOut = alignment.nModelGenes;
   const cellRows = rows ?? Uint32Array.from({ length: m.nRows }, (_, i) => i);
   const toModel = new Int32Array(m.nCols).fill(-1);
+  // Two model genes can share a dataset column (e.g. 'Lyz' and 'LYZ' both folding to LYZ):
+  // the first one is filled from the matrix, the others copy it as [modelGene, firstModelGene] pairs.
+  const copies: [number, number][] = [];
   alignment.datasetColumn.forEach((col, i) => {
-    if (col >= 0) toModel[col] = i;
+    if (col < 0) return;
+    if (toModel[col] < 0) toModel[col] = i;
+    else copies.push([i, toModel[col]]);
   });
   const isCounts = ds.valueKind === 'counts';
   const norm = steps.find((s) => s.op === 'normalize_total') as { targetSum: number } | undefined;
@@ -105,6 +105,7 @@ export function modelInput(
       const v = m.data[k] * scale;
       out[base + j] = doLog ? Math.log1p(v) : v;
     }
+    for (const [to, from] of copies) out[base + to] = out[base + from];
   }
   const scaleStep = steps.find((s) => s.op === 'scale') as Extract<PreprocessStep, { op: 'scale' }> | undefined;
   if (scaleStep) {

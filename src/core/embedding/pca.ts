@@ -60,10 +60,14 @@ export function jacobiEigen(matrix: Float64Array, dim: number): { values: number
   const a = Float64Array.from(matrix);
   const v = new Float64Array(dim * dim);
   for (let i = 0; i < dim; i++) v[i * dim + i] = 1;
+  // Rotations keep the Frobenius norm, so "off-diagonal small" is measured against it: an absolute
+  // threshold stops at once on a matrix of tiny entries (e.g. covariances ~1e-12) and returns its diagonal.
+  let norm2 = 0;
+  for (let i = 0; i < dim * dim; i++) norm2 += a[i] * a[i];
   for (let sweep = 0; sweep < 100; sweep++) {
     let off = 0;
     for (let p = 0; p < dim; p++) for (let q = p + 1; q < dim; q++) off += a[p * dim + q] ** 2;
-    if (off < 1e-22) break;
+    if (off <= 1e-30 * norm2) break;
     for (let p = 0; p < dim; p++) {
       for (let q = p + 1; q < dim; q++) {
         const apq = a[p * dim + q];

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Tensor1D, Tensor2D } from '@tensorflow/tfjs';
+import type { Tensor1D } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   completenessDelta,
