@@ -81,7 +81,13 @@ async function trainClassifier() {
       const loss = tf.tidy(() => {
         // Gene dropout (a fresh seeded mask per step) regularises like scRNA-seq's own dropouts.
         const xb = INPUT_DROPOUT > 0 ? tf.dropout(rowsOf(idx), INPUT_DROPOUT, undefined, SEED + 500_000 + step) : rowsOf(idx);
-        const yb = tf.oneHot(tf.tensor1d(idx.map((i) => labelCodes[i]), 'int32'), classes.length);
+        const yb = tf.oneHot(
+          tf.tensor1d(
+            idx.map((i) => labelCodes[i]),
+            'int32',
+          ),
+          classes.length,
+        );
         return optimizer.minimize(() => {
           const out = model.apply(xb, { training: true }) as tf.Tensor2D;
           const ce = tf.losses.softmaxCrossEntropy(yb, out);
@@ -99,9 +105,15 @@ async function trainClassifier() {
   const pred = tf.tidy(() => (model.predict(rowsOf(split.test)) as tf.Tensor2D).argMax(1));
   const predicted = await pred.data();
   pred.dispose();
-  const report = classificationReport(split.test.map((i) => labelCodes[i]), predicted, classes);
+  const report = classificationReport(
+    split.test.map((i) => labelCodes[i]),
+    predicted,
+    classes,
+  );
   const seconds = (performance.now() - t0) / 1000;
-  console.log(`classifier: held-out accuracy ${(report.accuracy * 100).toFixed(2)}% macroF1 ${report.macroF1.toFixed(3)} in ${seconds.toFixed(1)} s`);
+  console.log(
+    `classifier: held-out accuracy ${(report.accuracy * 100).toFixed(2)}% macroF1 ${report.macroF1.toFixed(3)} in ${seconds.toFixed(1)} s`,
+  );
   return { model, report, seconds, history };
 }
 
@@ -122,7 +134,8 @@ async function trainVae() {
   let step = 0;
   const lossParts = (xb: tf.Tensor2D, beta: number, noiseSeed: number | null) => {
     const [mu, logVar] = encoder.apply(xb) as tf.Tensor2D[];
-    const z = noiseSeed === null ? mu : tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed)));
+    const z =
+      noiseSeed === null ? mu : tf.add(mu, tf.mul(tf.exp(tf.mul(0.5, logVar)), tf.randomNormal(mu.shape, 0, 1, 'float32', noiseSeed)));
     const rec = decoder.apply(z) as tf.Tensor2D;
     // Gaussian likelihood with unit variance on log1p-normalised expression: 0.5 * squared error per cell.
     const recon = tf.mul(0.5, tf.sum(tf.squaredDifference(xb, rec), 1));
@@ -157,13 +170,25 @@ async function trainVae() {
   const testLatent = new Float32Array(split.test.length * LATENT);
   split.test.forEach((r, i) => testLatent.set(latent.subarray(r * LATENT, (r + 1) * LATENT), i * LATENT));
   const nn = knnBruteForce(testLatent, split.test.length, LATENT, 15);
-  const purity = knnLabelPurity(nn, 15, split.test.map((i) => labelCodes[i]));
+  const purity = knnLabelPurity(
+    nn,
+    15,
+    split.test.map((i) => labelCodes[i]),
+  );
   const seconds = (performance.now() - t0) / 1000;
   const metrics = {
-    heldOut: { reconPerCell: testRecon, reconPerCellAtMean: testReconMean, klPerCell: testKl, negElboPerCell: testRecon + testKl, latentKnn15LabelPurity: purity },
+    heldOut: {
+      reconPerCell: testRecon,
+      reconPerCellAtMean: testReconMean,
+      klPerCell: testKl,
+      negElboPerCell: testRecon + testKl,
+      latentKnn15LabelPurity: purity,
+    },
     train: { reconPerCell: trainRecon, klPerCell: trainKl },
   };
-  console.log(`vae: held-out -ELBO ${(testRecon + testKl).toFixed(2)} (recon ${testRecon.toFixed(2)}, KL ${testKl.toFixed(2)}), latent kNN purity ${purity.toFixed(3)} in ${seconds.toFixed(1)} s`);
+  console.log(
+    `vae: held-out -ELBO ${(testRecon + testKl).toFixed(2)} (recon ${testRecon.toFixed(2)}, KL ${testKl.toFixed(2)}), latent kNN purity ${purity.toFixed(3)} in ${seconds.toFixed(1)} s`,
+  );
   return { encoder, decoder, metrics, seconds };
 }
 
@@ -198,8 +223,19 @@ writeFileSync(
       preprocessing,
       output: { type: 'logits', classes },
       files: { model: 'model.json' },
-      training: { ...common.training, optimizer: `adam(lr=${LR})`, hidden: [HIDDEN_1, 64], inputDropout: INPUT_DROPOUT, epochs: CLS_EPOCHS, loss: `softmax cross-entropy + ${L2} * L2(kernels)`, seconds: cls.seconds },
-      metrics: { heldOut: { accuracy: cls.report.accuracy, macroF1: cls.report.macroF1, perClass: cls.report.perClass }, confusion: cls.report.confusion },
+      training: {
+        ...common.training,
+        optimizer: `adam(lr=${LR})`,
+        hidden: [HIDDEN_1, 64],
+        inputDropout: INPUT_DROPOUT,
+        epochs: CLS_EPOCHS,
+        loss: `softmax cross-entropy + ${L2} * L2(kernels)`,
+        seconds: cls.seconds,
+      },
+      metrics: {
+        heldOut: { accuracy: cls.report.accuracy, macroF1: cls.report.macroF1, perClass: cls.report.perClass },
+        confusion: cls.report.confusion,
+      },
     },
     null,
     1,
@@ -219,14 +255,32 @@ writeFileSync(
       preprocessing,
       output: { latentDim: LATENT, decoderOutput: 'log1p_normalized_mean', likelihood: 'gaussian(unit variance) on log1p CP10k' },
       files: { encoder: 'encoder/model.json', decoder: 'decoder/model.json' },
-      training: { ...common.training, optimizer: 'adam(lr=1e-3)', epochs: VAE_EPOCHS, klWarmupEpochs: KL_WARMUP_EPOCHS, loss: 'mean over cells of 0.5*||x - decoder(z)||^2 + beta*KL(q(z|x) || N(0, I)), beta warmed 1/20 -> 1 over 20 epochs', seconds: vae.seconds },
+      training: {
+        ...common.training,
+        optimizer: 'adam(lr=1e-3)',
+        epochs: VAE_EPOCHS,
+        klWarmupEpochs: KL_WARMUP_EPOCHS,
+        loss: 'mean over cells of 0.5*||x - decoder(z)||^2 + beta*KL(q(z|x) || N(0, I)), beta warmed 1/20 -> 1 over 20 epochs',
+        seconds: vae.seconds,
+      },
       metrics: vae.metrics,
     },
     null,
     1,
   ),
 );
-writeFileSync('models/train_report.json', JSON.stringify({ classifier: { accuracy: cls.report.accuracy, macroF1: cls.report.macroF1, perClass: cls.report.perClass, seconds: cls.seconds }, vae: { ...vae.metrics, seconds: vae.seconds }, totalSeconds: (performance.now() - tStart) / 1000 }, null, 1));
+writeFileSync(
+  'models/train_report.json',
+  JSON.stringify(
+    {
+      classifier: { accuracy: cls.report.accuracy, macroF1: cls.report.macroF1, perClass: cls.report.perClass, seconds: cls.seconds },
+      vae: { ...vae.metrics, seconds: vae.seconds },
+      totalSeconds: (performance.now() - tStart) / 1000,
+    },
+    null,
+    1,
+  ),
+);
 console.log(`total ${((performance.now() - tStart) / 1000).toFixed(1)} s`);
 
 // ---------------------------------------------------------------- MODEL.md (numbers straight from this run)
@@ -234,7 +288,9 @@ const pct = (v: number) => `${(v * 100).toFixed(2)} %`;
 const perClassTable = [
   '| cell type | held-out cells | precision | recall | F1 |',
   '|---|---:|---:|---:|---:|',
-  ...cls.report.perClass.map((c) => `| ${c.label} | ${c.support} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} |`),
+  ...cls.report.perClass.map(
+    (c) => `| ${c.label} | ${c.support} | ${c.precision.toFixed(3)} | ${c.recall.toFixed(3)} | ${c.f1.toFixed(3)} |`,
+  ),
 ].join('\n');
 const confusion = [
   `| truth \\ predicted | ${classes.join(' | ')} |`,

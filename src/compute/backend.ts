@@ -57,7 +57,10 @@ export async function describeAdapter(): Promise<AdapterSummary | null> {
     if (!adapter) return null;
     const info = adapter.info ?? ({} as GPUAdapterInfo);
     return {
-      isFallbackAdapter: Boolean((info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ?? (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter),
+      isFallbackAdapter: Boolean(
+        (info as GPUAdapterInfo & { isFallbackAdapter?: boolean }).isFallbackAdapter ??
+        (adapter as GPUAdapter & { isFallbackAdapter?: boolean }).isFallbackAdapter,
+      ),
       vendor: info.vendor ?? '',
       architecture: info.architecture ?? '',
       description: info.description ?? '',
@@ -114,7 +117,7 @@ function wasmFeatures(): BackendChoice['wasm'] {
   return {
     isSimd: flag('WASM_HAS_SIMD_SUPPORT'),
     isThreaded: flag('WASM_HAS_MULTITHREAD_SUPPORT'),
-    threads: typeof navigator !== 'undefined' ? navigator.hardwareConcurrency ?? 1 : 1,
+    threads: typeof navigator !== 'undefined' ? (navigator.hardwareConcurrency ?? 1) : 1,
   };
 }
 
@@ -124,7 +127,9 @@ const fmt = (ms: number | undefined) => (ms === undefined ? 'n/a' : `${ms.toFixe
  * Picks and starts the backend. `override` (UI or `?backend=`) wins when it can start;
  * `cachedProbe` skips the webgl/wasm race on a device that has already run it.
  */
-export async function chooseBackend(options: { override?: BackendName | null; cachedProbe?: ProbeTimes | null } = {}): Promise<BackendChoice> {
+export async function chooseBackend(
+  options: { override?: BackendName | null; cachedProbe?: ProbeTimes | null } = {},
+): Promise<BackendChoice> {
   const t0 = performance.now();
   const adapter = await describeAdapter();
   const probe: ProbeTimes = { ...(options.cachedProbe ?? {}) };
@@ -142,7 +147,10 @@ export async function chooseBackend(options: { override?: BackendName | null; ca
   const override = options.override;
   if (override) {
     if (await trySetBackend(override)) {
-      const note = override === 'webgpu' && adapter?.isFallbackAdapter ? ' The WebGPU adapter is a software fallback (SwiftShader), so expect it to be slow.' : '';
+      const note =
+        override === 'webgpu' && adapter?.isFallbackAdapter
+          ? ' The WebGPU adapter is a software fallback (SwiftShader), so expect it to be slow.'
+          : '';
       return done(override, `Chosen by you (?backend=${override}).${note}`);
     }
   }
@@ -172,5 +180,8 @@ export async function chooseBackend(options: { override?: BackendName | null; ca
     }
   }
   await trySetBackend('cpu');
-  return done('cpu', `${overrideNote}${gpuNote}, and neither webgl nor wasm could start; running on the plain JavaScript cpu backend (slow).`);
+  return done(
+    'cpu',
+    `${overrideNote}${gpuNote}, and neither webgl nor wasm could start; running on the plain JavaScript cpu backend (slow).`,
+  );
 }

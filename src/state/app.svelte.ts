@@ -5,7 +5,18 @@
 import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
-import type { BackendChoice, BackendName, DatasetView, ExplainRequest, ExplainResult, GraphView, Latent, ModelsView, Predictions, ProbeTimes } from '../workers/protocol.ts';
+import type {
+  BackendChoice,
+  BackendName,
+  DatasetView,
+  ExplainRequest,
+  ExplainResult,
+  GraphView,
+  Latent,
+  ModelsView,
+  Predictions,
+  ProbeTimes,
+} from '../workers/protocol.ts';
 
 /** A long operation shown with a progress bar and a Cancel button. */
 export interface Task {
@@ -105,7 +116,7 @@ export class AppState {
 
   private async refreshGraph(result: ExplainResult): Promise<void> {
     const seeds = result.top.map((t) => ({ gene: t.gene, score: t.attribution }));
-    this.graph = await this.engine.regulationGraph(abs(DEMO.grn), seeds, { width: 900, height: 300 });
+    this.graph = await this.engine.regulationGraph(abs(DEMO.grn), seeds, { width: 900, height: 240 });
   }
 
   toggleCategory(code: number): void {

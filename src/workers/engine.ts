@@ -26,7 +26,10 @@ async function loadArtifacts(url: string): Promise<tf.io.ModelArtifacts> {
     if (!artifacts.modelTopology || !artifacts.weightSpecs) throw new Error('it has no modelTopology or weightsManifest');
     return artifacts;
   } catch (err) {
-    throw new Error(`Could not load the tfjs model ${url}: ${(err as Error).message}. Check that model.json and its .bin shards are together.`, { cause: err });
+    throw new Error(
+      `Could not load the tfjs model ${url}: ${(err as Error).message}. Check that model.json and its .bin shards are together.`,
+      { cause: err },
+    );
   }
 }
 
@@ -161,7 +164,12 @@ export class Engine {
   async predict(jobId: number, onProgress?: ProgressFn): Promise<Predictions> {
     const t0 = performance.now();
     const model = (await this.models()).classifier;
-    const probabilities = await this.runBatched(jobId, (t) => tf.softmax(model.predict(t) as tf.Tensor2D), 'Predicting cell types', onProgress);
+    const probabilities = await this.runBatched(
+      jobId,
+      (t) => tf.softmax(model.predict(t) as tf.Tensor2D),
+      'Predicting cell types',
+      onProgress,
+    );
     const k = this.manifests!.classifier.output.classes.length;
     const n = probabilities.length / k;
     const predicted = new Int32Array(n);
@@ -196,7 +204,8 @@ export class Engine {
     const cls = this.manifests!.classifier;
     const genes = cls.input.genes;
     const g = genes.length;
-    if (!Number.isInteger(req.cell) || req.cell < 0 || req.cell >= x.length / g) throw new Error(`Cell ${req.cell} does not exist in this dataset.`);
+    if (!Number.isInteger(req.cell) || req.cell < 0 || req.cell >= x.length / g)
+      throw new Error(`Cell ${req.cell} does not exist in this dataset.`);
     const preds = this.predictions ?? (await this.predict(jobId));
     const classIndex = req.classIndex ?? preds.predicted[req.cell];
     const model = (await this.models()).classifier;
@@ -237,11 +246,32 @@ export class Engine {
   async regulationGraph(grnUrl: string, seeds: SubgraphSeed[], size: { width: number; height: number }): Promise<GraphView> {
     if (!this.grn) this.grn = indexGrn(parseCollectri(await (await fetchOk(grnUrl)).text(), 'CollecTRI'));
     const present = new Set((this.ds?.genes ?? []).map((s) => s.toUpperCase()));
-    const sub = extractSubgraph(this.grn, seeds, { hops: 1, maxNeighbours: 40, keepGene: (s) => present.has(s.toUpperCase()) });
-    const layout = layoutGraph(sub, { seed: 7, width: size.width, height: size.height });
+    const sub = extractSubgraph(this.grn, seeds, { hops: 1, maxNeighbours: 30, keepGene: (s) => present.has(s.toUpperCase()) });
+    const layout = layoutGraph(sub, { seed: 7, width: size.height, height: size.height });
+    // The force layout is round; the panel is a wide strip. Stretch each axis to fill it so labels get room.
+    const pad = 24;
+    const stretch = (values: number[], length: number) => {
+      const lo = Math.min(...values);
+      const hi = Math.max(...values);
+      return (v: number) => (hi > lo ? pad + ((v - lo) / (hi - lo)) * (length - 2 * pad) : length / 2);
+    };
+    const sx = stretch(
+      layout.nodes.map((p) => p.x),
+      size.width,
+    );
+    const sy = stretch(
+      layout.nodes.map((p) => p.y),
+      size.height,
+    );
     return {
-      nodes: sub.nodes.map((nd, i) => ({ ...nd, x: layout.nodes[i].x, y: layout.nodes[i].y })),
-      links: sub.links.map((l, i) => ({ source: layout.links[i].source, target: layout.links[i].target, sign: l.sign, weight: l.weight, nEvidence: l.evidence.length })),
+      nodes: sub.nodes.map((nd, i) => ({ ...nd, x: sx(layout.nodes[i].x), y: sy(layout.nodes[i].y) })),
+      links: sub.links.map((l, i) => ({
+        source: layout.links[i].source,
+        target: layout.links[i].target,
+        sign: l.sign,
+        weight: l.weight,
+        nEvidence: l.evidence.length,
+      })),
       dropped: sub.truncated.dropped,
       sourceName: 'CollecTRI',
       nEdgesInSource: this.grn.grn.edges.length,
@@ -249,7 +279,12 @@ export class Engine {
   }
 
   /** Runs `fn` over every cell in batches; returns the concatenated `[nCells, outDim]` result. */
-  private async runBatched(jobId: number, fn: (t: tf.Tensor2D) => tf.Tensor, label: string, onProgress?: ProgressFn): Promise<Float32Array> {
+  private async runBatched(
+    jobId: number,
+    fn: (t: tf.Tensor2D) => tf.Tensor,
+    label: string,
+    onProgress?: ProgressFn,
+  ): Promise<Float32Array> {
     const x = this.requireInput();
     const g = this.manifests!.classifier.input.genes.length;
     const n = x.length / g;
@@ -304,7 +339,11 @@ export class Engine {
   }
 
   /** Achieved GFLOP/s of an `n`×`n`×`n` matMul on `backend` (median of `reps` after a warm-up); bench only. */
-  async matMulGflops(backend: BackendName, n = 1024, reps = 3): Promise<{ backend: BackendName; n: number; msMedian: number; gflops: number }> {
+  async matMulGflops(
+    backend: BackendName,
+    n = 1024,
+    reps = 3,
+  ): Promise<{ backend: BackendName; n: number; msMedian: number; gflops: number }> {
     return this.onBackend(backend, async () => {
       const a = tf.randomUniform([n, n]);
       const b = tf.randomUniform([n, n]);
@@ -333,7 +372,15 @@ export class Engine {
     nCells: number,
     steps: number,
     mode: 'batched' | 'per-cell-loop',
-  ): Promise<{ backend: BackendName; mode: string; nCells: number; steps: number; ms: number; rowsPerSecond: number; maxDeltaRel: number }> {
+  ): Promise<{
+    backend: BackendName;
+    mode: string;
+    nCells: number;
+    steps: number;
+    ms: number;
+    rowsPerSecond: number;
+    maxDeltaRel: number;
+  }> {
     const x = this.requireInput();
     const g = this.manifests!.classifier.input.genes.length;
     const preds = this.predictions ?? (await this.predict(-1));
@@ -348,11 +395,18 @@ export class Engine {
       const t0 = performance.now();
       let maxDeltaRel = 0;
       if (mode === 'batched') {
-        const r = await integratedGradients(tf, logitTarget(tf, net, classes), cells, baseline, { nGenes: g, steps, maxRowsPerChunk: nCells * (steps + 2) });
+        const r = await integratedGradients(tf, logitTarget(tf, net, classes), cells, baseline, {
+          nGenes: g,
+          steps,
+          maxRowsPerChunk: nCells * (steps + 2),
+        });
         maxDeltaRel = Math.max(...r.deltaRel);
       } else {
         for (let i = 0; i < nCells; i++) {
-          const r = await integratedGradients(tf, logitTarget(tf, net, classes[i]), cells.subarray(i * g, (i + 1) * g), baseline, { nGenes: g, steps });
+          const r = await integratedGradients(tf, logitTarget(tf, net, classes[i]), cells.subarray(i * g, (i + 1) * g), baseline, {
+            nGenes: g,
+            steps,
+          });
           maxDeltaRel = Math.max(maxDeltaRel, r.deltaRel[0]);
         }
       }

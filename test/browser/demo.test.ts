@@ -37,7 +37,10 @@ describe('the demo screen', () => {
     const info = await page.evaluate(async () => {
       const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
       const adapter = gpu ? await gpu.requestAdapter() : null;
-      return { hasAdapter: Boolean(adapter), isFallback: Boolean((adapter?.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter) };
+      return {
+        hasAdapter: Boolean(adapter),
+        isFallback: Boolean((adapter?.info as { isFallbackAdapter?: boolean } | undefined)?.isFallbackAdapter),
+      };
     });
     const backend = await page.getAttribute('[data-testid="backend-badge"]', 'data-backend');
     const reason = await page.textContent('#backend-why');
@@ -57,7 +60,14 @@ describe('the demo screen', () => {
     const box = (await page.locator('[data-testid="latent-scatter"]').boundingBox())!;
     // Click the on-screen position of a B cell (found through the same scale the view draws with).
     const target = await page.evaluate(() => {
-      const g = (globalThis as unknown as { glasswing: { app: { dataset: { obs: { label: { categories: string[]; codes: Int32Array } } } }; scatter: { screenPositionOf(i: number): [number, number] | null } } }).glasswing;
+      const g = (
+        globalThis as unknown as {
+          glasswing: {
+            app: { dataset: { obs: { label: { categories: string[]; codes: Int32Array } } } };
+            scatter: { screenPositionOf(i: number): [number, number] | null };
+          };
+        }
+      ).glasswing;
       const label = g.app.dataset.obs.label;
       const b = label.categories.indexOf('B');
       const cell = label.codes.findIndex((c: number) => c === b);
@@ -81,7 +91,14 @@ describe('the demo screen', () => {
 
   it('keeps the completeness delta under 1 % for the worst of 24 cells across all types (zero baseline, 50 steps)', async () => {
     const worst = await session.page.evaluate(async () => {
-      const g = (globalThis as unknown as { glasswing: { app: { dataset: { obs: { label: { categories: string[]; codes: Int32Array } } } }; engine: { explainCell(id: number, req: unknown): Promise<{ deltaRel: number }> } } }).glasswing;
+      const g = (
+        globalThis as unknown as {
+          glasswing: {
+            app: { dataset: { obs: { label: { categories: string[]; codes: Int32Array } } } };
+            engine: { explainCell(id: number, req: unknown): Promise<{ deltaRel: number; fx: number; fBaseline: number }> };
+          };
+        }
+      ).glasswing;
       const codes = g.app.dataset.obs.label.codes;
       const cells: number[] = [];
       for (let c = 0; c < 9; c++) {
@@ -91,7 +108,13 @@ describe('the demo screen', () => {
       let max = 0;
       let minGap = Infinity;
       for (const cell of [...new Set(cells)].slice(0, 24)) {
-        const r = await g.engine.explainCell(100_000 + cell, { cell, baseline: 'zeros', steps: 50, rule: 'gauss-legendre', target: 'logit' });
+        const r = await g.engine.explainCell(100_000 + cell, {
+          cell,
+          baseline: 'zeros',
+          steps: 50,
+          rule: 'gauss-legendre',
+          target: 'logit',
+        });
         max = Math.max(max, r.deltaRel);
         minGap = Math.min(minGap, Math.abs(r.fx - r.fBaseline));
       }
@@ -104,7 +127,13 @@ describe('the demo screen', () => {
   it('gives the same integrated gradients on the chosen backend as on cpu (rel 1e-3 of the largest attribution)', async () => {
     const r = await session.page.evaluate(async () => {
       type Ex = { attributions: Float32Array; fx: number; backend: string };
-      const g = (globalThis as unknown as { glasswing: { engine: { explainCellOn(b: string, id: number, req: unknown): Promise<Ex>; explainCell(id: number, req: unknown): Promise<Ex> } } }).glasswing;
+      const g = (
+        globalThis as unknown as {
+          glasswing: {
+            engine: { explainCellOn(b: string, id: number, req: unknown): Promise<Ex>; explainCell(id: number, req: unknown): Promise<Ex> };
+          };
+        }
+      ).glasswing;
       const req = { cell: 5, baseline: 'mean', steps: 50, rule: 'gauss-legendre', target: 'logit' };
       const a = await g.engine.explainCell(200_001, req);
       const b = await g.engine.explainCellOn('cpu', 200_002, req);
@@ -124,16 +153,24 @@ describe('the demo screen', () => {
 
   it('draws a regulation graph with nodes and signed edges for the explained genes', async () => {
     const { page } = session;
-    await expect.poll(async () => Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-nodes')), { timeout: 60_000 }).toBeGreaterThan(5);
+    await expect
+      .poll(async () => Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-nodes')), { timeout: 60_000 })
+      .toBeGreaterThan(5);
     const nLinks = Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-links'));
     expect(nLinks).toBeGreaterThan(0);
-    expect(await page.locator('[data-testid="regulation-graph"] g.node').count()).toBe(Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-nodes')));
+    expect(await page.locator('[data-testid="regulation-graph"] g.node').count()).toBe(
+      Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-nodes')),
+    );
     expect(await page.locator('[data-testid="regulation-graph"] line').count()).toBe(nLinks);
   });
 
   it('gives the same latent means on WebGPU (SwiftShader) as on cpu, within 1e-3', async () => {
     const result = await session.page.evaluate(async () => {
-      const g = (globalThis as unknown as { glasswing: { engine: { encodeOn(b: string, n: number): Promise<{ z: Float32Array; backend: string }> } } }).glasswing;
+      const g = (
+        globalThis as unknown as {
+          glasswing: { engine: { encodeOn(b: string, n: number): Promise<{ z: Float32Array; backend: string }> } };
+        }
+      ).glasswing;
       const gpu = await g.engine.encodeOn('webgpu', 64);
       const cpu = await g.engine.encodeOn('cpu', 64);
       let maxAbs = 0;

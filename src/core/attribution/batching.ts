@@ -48,7 +48,9 @@ export function checkMatrix(x: Float32Array, opts: GradientOptions): number {
     throw new Error(`nGenes must be a whole number ≥ 1, but got ${nGenes}; pass the number of model input genes.`);
   }
   if (x.length % nGenes !== 0) {
-    throw new Error(`The input holds ${x.length} values, which is not a whole number of cells of ${nGenes} genes; check that it is [nCells, nGenes].`);
+    throw new Error(
+      `The input holds ${x.length} values, which is not a whole number of cells of ${nGenes} genes; check that it is [nCells, nGenes].`,
+    );
   }
   const maxRows = opts.maxRowsPerChunk ?? DEFAULT_MAX_ROWS_PER_CHUNK;
   if (!Number.isInteger(maxRows) || maxRows < 1) {

@@ -83,9 +83,7 @@ export async function integratedGradients(
     targetFn,
     nCells,
     maxRows,
-    isBaselineShared
-      ? (_c0, nc) => tf.tile(tf.tensor2d(baseline, [1, nGenes]), [nc, 1]) as Tensor2D
-      : rowsOf(baseline),
+    isBaselineShared ? (_c0, nc) => tf.tile(tf.tensor2d(baseline, [1, nGenes]), [nc, 1]) as Tensor2D : rowsOf(baseline),
     progress,
     signal,
   );

@@ -41,15 +41,11 @@ export function latentTarget(tf: Tf, encoderMeanFn: BatchModel, k: Int32Array | 
 }
 
 /** Picks column `index` (or `index[rowCells[r]]`) of `values` `[rows, nCols]` → `[rows]`. */
-function pickColumn(
-  tf: Tf,
-  values: Tensor2D,
-  index: Int32Array | number,
-  rowCells: Int32Array,
-  what: string,
-): Tensor1D {
+function pickColumn(tf: Tf, values: Tensor2D, index: Int32Array | number, rowCells: Int32Array, what: string): Tensor1D {
   if (values.rank !== 2) {
-    throw new Error(`The model returned a tensor of shape [${values.shape.join(', ')}], but a ${what} target needs [rows, columns]; make the model return one row per input row.`);
+    throw new Error(
+      `The model returned a tensor of shape [${values.shape.join(', ')}], but a ${what} target needs [rows, columns]; make the model return one row per input row.`,
+    );
   }
   const [rows, nCols] = values.shape;
   if (typeof index === 'number') {

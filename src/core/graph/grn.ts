@@ -120,8 +120,7 @@ export function parseTrrust(text: string, name = 'TRRUST'): Grn {
     throw new Error(`The TRRUST file is empty: expected a tab-separated header ${expected}.`);
   }
   const first = lines[headerAt].split('\t').map((field) => field.trim());
-  const isHeader =
-    first.length === 4 && first.every((field, k) => field.toLowerCase() === TRRUST_COLUMNS[k]);
+  const isHeader = first.length === 4 && first.every((field, k) => field.toLowerCase() === TRRUST_COLUMNS[k]);
   // grnpedia's own download (trrust_rawdata.human.tsv) has no header: accept it when row 1 is data.
   const isHeaderless = !isHeader && first.length === 4 && first[2].toLowerCase() in TRRUST_SIGNS;
   if (!isHeader && !isHeaderless) {

@@ -71,9 +71,7 @@ export function layoutGraph(sub: Subgraph, options: LayoutOptions): GraphLayout 
   const { seed, width, height, previous } = options;
   const ticks = options.ticks ?? 300;
   if (!(width > 0) || !(height > 0)) {
-    throw new Error(
-      `The layout needs a positive width and height in px; got ${width} x ${height}.`,
-    );
+    throw new Error(`The layout needs a positive width and height in px; got ${width} x ${height}.`);
   }
   const random = lcg(seed);
   const cx = width / 2;
@@ -106,16 +104,11 @@ export function layoutGraph(sub: Subgraph, options: LayoutOptions): GraphLayout 
     return { source, target };
   });
   // A self-regulation link has no length to keep; it is drawn as a loop, not simulated.
-  const springs: SimulationLinkDatum<SimNode>[] = links
-    .filter((link) => link.source !== link.target)
-    .map((link) => ({ ...link }));
+  const springs: SimulationLinkDatum<SimNode>[] = links.filter((link) => link.source !== link.target).map((link) => ({ ...link }));
 
   const simulation = forceSimulation<SimNode>(nodes)
     .randomSource(random)
-    .force(
-      'link',
-      forceLink<SimNode, SimulationLinkDatum<SimNode>>(springs).distance(LINK_DISTANCE_PX),
-    )
+    .force('link', forceLink<SimNode, SimulationLinkDatum<SimNode>>(springs).distance(LINK_DISTANCE_PX))
     .force('charge', forceManyBody<SimNode>().strength(CHARGE_STRENGTH))
     .force(
       'collide',

@@ -52,16 +52,10 @@ export interface Subgraph {
  * The seeds, up to `maxNeighbours` genes within `hops` of them, and every GRN link among the kept genes.
  * Neighbours rank by seeds (then kept genes) touched, then `keepGene`, then symbol; nearer hops come first.
  */
-export function extractSubgraph(
-  index: GrnIndex,
-  seeds: SubgraphSeed[],
-  options: SubgraphOptions,
-): Subgraph {
+export function extractSubgraph(index: GrnIndex, seeds: SubgraphSeed[], options: SubgraphOptions): Subgraph {
   const { hops, keepGene, maxNeighbours } = options;
   if (!Number.isInteger(maxNeighbours) || maxNeighbours < 0) {
-    throw new Error(
-      `maxNeighbours must be a whole number of genes, 0 or more; got ${maxNeighbours}.`,
-    );
+    throw new Error(`maxNeighbours must be a whole number of genes, 0 or more; got ${maxNeighbours}.`);
   }
   if (hops !== 1 && hops !== 2) {
     throw new Error(`hops must be 1 or 2; got ${hops}.`);
@@ -97,12 +91,7 @@ export function extractSubgraph(
       touches: touches.get(key)!,
       isPreferred: keepGene ? keepGene(displayOf(index, key)) : false,
     }));
-    ranked.sort(
-      (a, b) =>
-        b.touches - a.touches ||
-        Number(b.isPreferred) - Number(a.isPreferred) ||
-        compareKeys(a.key, b.key),
-    );
+    ranked.sort((a, b) => b.touches - a.touches || Number(b.isPreferred) - Number(a.isPreferred) || compareKeys(a.key, b.key));
     const room = maxNeighbours - keptNeighbours.length;
     const chosen = ranked.slice(0, Math.max(0, room)).map((candidate) => candidate.key);
     for (const key of chosen) {

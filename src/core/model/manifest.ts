@@ -143,7 +143,12 @@ const FILE_KEYS: Record<ModelKind, string[]> = {
 export function validateManifest(json: unknown): ManifestValidation {
   const errors: string[] = [];
   if (!isObject(json)) {
-    return { ok: false, errors: [`The manifest is ${describe(json)}, not a JSON object; it must be an object with schemaVersion, name, kind, input, preprocessing, output and files.`] };
+    return {
+      ok: false,
+      errors: [
+        `The manifest is ${describe(json)}, not a JSON object; it must be an object with schemaVersion, name, kind, input, preprocessing, output and files.`,
+      ],
+    };
   }
   unknownKeys(json, TOP_KEYS, '', errors);
 
@@ -199,7 +204,13 @@ function validateInput(value: unknown, errors: string[]): ManifestInput | undefi
     return undefined;
   }
   unknownKeys(value, ['genes', 'geneIdType', 'covariates'], 'input.', errors);
-  const genes = validateNameList(value.genes, 'input.genes', 'gene', 'list the model\'s input genes in column order, e.g. ["CD3E", "MS4A1"]', errors);
+  const genes = validateNameList(
+    value.genes,
+    'input.genes',
+    'gene',
+    'list the model\'s input genes in column order, e.g. ["CD3E", "MS4A1"]',
+    errors,
+  );
   let geneIdType: GeneIdType | undefined;
   if (value.geneIdType === 'symbol' || value.geneIdType === 'ensembl') {
     geneIdType = value.geneIdType;
@@ -244,12 +255,20 @@ function validateCovariates(value: unknown, errors: string[]): Covariate[] | und
 
 function validatePreprocessing(value: unknown, nGenes: number | undefined, errors: string[]): ManifestPreprocessing | undefined {
   if (!isObject(value)) {
-    errors.push(missingOrWrong('preprocessing', value, 'an object with "steps", e.g. {"steps": [{"op": "normalize_total", "targetSum": 10000}, {"op": "log1p"}]} (an empty list if the model reads raw values)'));
+    errors.push(
+      missingOrWrong(
+        'preprocessing',
+        value,
+        'an object with "steps", e.g. {"steps": [{"op": "normalize_total", "targetSum": 10000}, {"op": "log1p"}]} (an empty list if the model reads raw values)',
+      ),
+    );
     return undefined;
   }
   unknownKeys(value, ['steps', 'hvg'], 'preprocessing.', errors);
   if (!Array.isArray(value.steps)) {
-    errors.push(missingOrWrong('preprocessing.steps', value.steps, 'a list of steps applied in order (an empty list if the model reads raw values)'));
+    errors.push(
+      missingOrWrong('preprocessing.steps', value.steps, 'a list of steps applied in order (an empty list if the model reads raw values)'),
+    );
     return undefined;
   }
   const steps: PreprocessStep[] = [];
@@ -284,7 +303,9 @@ function validateStep(s: unknown, field: string, nGenes: number | undefined, err
       unknownKeys(s, ['op', 'targetSum'], `${field}.`, errors);
       const t = s.targetSum;
       if (typeof t !== 'number' || !Number.isFinite(t) || t <= 0) {
-        errors.push(`"${field}.targetSum" is ${describe(t)}; set it to the counts per cell after normalisation, a positive number such as 10000.`);
+        errors.push(
+          `"${field}.targetSum" is ${describe(t)}; set it to the counts per cell after normalisation, a positive number such as 10000.`,
+        );
         return undefined;
       }
       return { op: 'normalize_total', targetSum: t };
@@ -337,17 +358,34 @@ function validateOutput(kind: ModelKind, value: unknown, errors: string[]): Mani
           `"output.type" is ${describe(value.type)}; a classifier must output logits (before softmax), so set it to "logits" and export the model without its final softmax.`,
         );
       }
-      const classes = validateNameList(value.classes, 'output.classes', 'class', 'list the class names in logit column order, e.g. ["B", "T", "NK"]', errors);
+      const classes = validateNameList(
+        value.classes,
+        'output.classes',
+        'class',
+        'list the class names in logit column order, e.g. ["B", "T", "NK"]',
+        errors,
+      );
       return classes && value.type === 'logits' ? { type: 'logits', classes } : undefined;
     }
     case 'vae': {
-      const latentDim = positiveInteger(value.latentDim, 'output.latentDim', 'the number of latent dimensions (columns of the encoder mean)', errors);
+      const latentDim = positiveInteger(
+        value.latentDim,
+        'output.latentDim',
+        'the number of latent dimensions (columns of the encoder mean)',
+        errors,
+      );
       if (value.decoderOutput !== 'log1p_normalized_mean') {
         errors.push(
           `"output.decoderOutput" is ${describe(value.decoderOutput)}; the decoder must output the expected expression on the input scale (log1p of normalised counts), so set it to "log1p_normalized_mean".`,
         );
       }
-      const likelihood = requireString(value, 'likelihood', 'output.likelihood', errors, 'the training likelihood, e.g. "gaussian", "nb" or "zinb"');
+      const likelihood = requireString(
+        value,
+        'likelihood',
+        'output.likelihood',
+        errors,
+        'the training likelihood, e.g. "gaussian", "nb" or "zinb"',
+      );
       return latentDim !== undefined && likelihood !== undefined && value.decoderOutput === 'log1p_normalized_mean'
         ? { latentDim, decoderOutput: 'log1p_normalized_mean', likelihood }
         : undefined;
@@ -387,15 +425,21 @@ function relativeModelPath(value: unknown, field: string, errors: string[]): str
   }
   // Models load from the same folder as their manifest: no network (privacy) and no escaping the folder.
   if (/^[a-z][a-z0-9+.-]*:/i.test(value) || value.startsWith('/') || value.startsWith('\\')) {
-    errors.push(`"${field}" is "${value}", an absolute path or URL; give a path relative to the manifest, e.g. "model.json", and put the file beside it.`);
+    errors.push(
+      `"${field}" is "${value}", an absolute path or URL; give a path relative to the manifest, e.g. "model.json", and put the file beside it.`,
+    );
     return undefined;
   }
   if (value.split(/[\\/]/).includes('..')) {
-    errors.push(`"${field}" is "${value}", which leaves the model's folder; move the file beside the manifest and give a path without "..".`);
+    errors.push(
+      `"${field}" is "${value}", which leaves the model's folder; move the file beside the manifest and give a path without "..".`,
+    );
     return undefined;
   }
   if (!value.toLowerCase().endsWith('.json')) {
-    errors.push(`"${field}" is "${value}", which is not a .json file; point it at the tfjs model.json (the weight .bin files are found from it).`);
+    errors.push(
+      `"${field}" is "${value}", which is not a .json file; point it at the tfjs model.json (the weight .bin files are found from it).`,
+    );
     return undefined;
   }
   return value;
@@ -423,7 +467,10 @@ function validateNameList(value: unknown, field: string, noun: string, fix: stri
     seen.add(v);
   }
   if (duplicates.size > 0) {
-    const shown = [...duplicates].slice(0, 5).map((d) => `"${d}"`).join(', ');
+    const shown = [...duplicates]
+      .slice(0, 5)
+      .map((d) => `"${d}"`)
+      .join(', ');
     const more = duplicates.size > 5 ? ` and ${duplicates.size - 5} more` : '';
     errors.push(`"${field}" repeats ${shown}${more}; each ${noun} must appear once, so remove or rename the duplicates.`);
     return undefined;
@@ -432,7 +479,13 @@ function validateNameList(value: unknown, field: string, noun: string, fix: stri
 }
 
 /** A list of finite numbers, one per gene when the gene count is known; `isPositive` for std. */
-function numberList(value: unknown, field: string, nGenes: number | undefined, isPositive: boolean, errors: string[]): number[] | undefined {
+function numberList(
+  value: unknown,
+  field: string,
+  nGenes: number | undefined,
+  isPositive: boolean,
+  errors: string[],
+): number[] | undefined {
   if (!Array.isArray(value)) {
     errors.push(missingOrWrong(field, value, 'a list of numbers, one per input gene'));
     return undefined;

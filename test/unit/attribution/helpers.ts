@@ -33,12 +33,7 @@ export function uniforms(random: () => number, n: number, lo: number, hi: number
 /**
  * Asserts |actual − expected| ≤ atol + rtol·|expected| element-wise, reporting the worst index.
  */
-export function expectClose(
-  actual: ArrayLike<number>,
-  expected: ArrayLike<number>,
-  rtol: number,
-  atol = 0,
-): void {
+export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol = 0): void {
   expect(actual.length).toBe(expected.length);
   let worst = -1;
   let worstExcess = 0;

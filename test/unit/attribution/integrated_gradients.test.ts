@@ -1,10 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor1D } from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  completenessDelta,
-  integratedGradients,
-} from '../../../src/core/attribution/integrated_gradients.ts';
+import { completenessDelta, integratedGradients } from '../../../src/core/attribution/integrated_gradients.ts';
 import { logitTarget, type TargetFn } from '../../../src/core/attribution/targets.ts';
 import { expectClose, maxAbs, normals, seededRandom, uniforms } from './helpers.ts';
 import { TinyMlp } from './models.ts';
@@ -144,7 +141,10 @@ describe('integratedGradients on a small tanh MLP', () => {
       const avg = new Float64Array(nGenes);
       for (let i = 0; i <= intervals; i++) {
         const alpha = i / intervals;
-        const g = mlp.logitGradient(Array.from(xc, (v) => alpha * v), classes[c]);
+        const g = mlp.logitGradient(
+          Array.from(xc, (v) => alpha * v),
+          classes[c],
+        );
         const weight = (i === 0 || i === intervals ? 0.5 : 1) / intervals;
         for (let j = 0; j < nGenes; j++) avg[j] += weight * g[j];
       }
@@ -243,9 +243,9 @@ describe('integratedGradients on a small tanh MLP', () => {
       await expect(run).rejects.toMatchObject({ name: 'AbortError' });
       expect(calls).toBe(abortAtCall);
     }
-    await expect(
-      integratedGradients(tf, target, x, zero, { nGenes, signal: { aborted: true } }),
-    ).rejects.toMatchObject({ name: 'AbortError' });
+    await expect(integratedGradients(tf, target, x, zero, { nGenes, signal: { aborted: true } })).rejects.toMatchObject({
+      name: 'AbortError',
+    });
     expect(tf.memory().numTensors).toBe(before);
   });
 

@@ -48,7 +48,12 @@ describe('gradient methods on a small tanh MLP', () => {
     const sal = await saliency(tf, target, x, { nGenes });
     const gxi = await gradientTimesInput(tf, target, x, { nGenes });
     expectClose(sal.attributions, fd.map(Math.abs), 1e-4, 1e-5);
-    expectClose(gxi.attributions, fd.map((g, i) => g * x[i]), 1e-4, 3e-5);
+    expectClose(
+      gxi.attributions,
+      fd.map((g, i) => g * x[i]),
+      1e-4,
+      3e-5,
+    );
     // The test point must have mixed signs, or |·| would be indistinguishable from the identity.
     expect(fd.some((g) => g < -1e-3) && fd.some((g) => g > 1e-3)).toBe(true);
   });

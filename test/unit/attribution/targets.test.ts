@@ -27,11 +27,21 @@ describe('target builders on a linear classifier logits = x W + c', () => {
   const columns = (pick: (cell: number) => number) =>
     Array.from({ length: nCells * nGenes }, (_, i) => w[(i % nGenes) * nClasses + pick(Math.floor(i / nGenes))]);
 
-  it('logitTarget picks each cell\'s own class (gradient = W[:, class])', async () => {
+  it("logitTarget picks each cell's own class (gradient = W[:, class])", async () => {
     const res = await inputGradient(tf, logitTarget(tf, model, classes), x, { nGenes, maxRowsPerChunk: 2 });
-    expectClose(res.attributions, columns((cell) => classes[cell]), 1e-6, 1e-7);
+    expectClose(
+      res.attributions,
+      columns((cell) => classes[cell]),
+      1e-6,
+      1e-7,
+    );
     const shared = await inputGradient(tf, logitTarget(tf, model, 1), x, { nGenes });
-    expectClose(shared.attributions, columns(() => 1), 1e-6, 1e-7);
+    expectClose(
+      shared.attributions,
+      columns(() => 1),
+      1e-6,
+      1e-7,
+    );
   });
 
   it('probabilityTarget has the softmax gradient p_k (W[:, k] − Σ_j p_j W[:, j])', async () => {
@@ -63,18 +73,26 @@ describe('target builders on a linear classifier logits = x W + c', () => {
   it('latentTarget picks z_k of the encoder mean, per cell or shared', async () => {
     const ks = new Int32Array([0, 1, 2, 3, 0]);
     const res = await inputGradient(tf, latentTarget(tf, model, ks), x, { nGenes });
-    expectClose(res.attributions, columns((cell) => ks[cell]), 1e-6, 1e-7);
+    expectClose(
+      res.attributions,
+      columns((cell) => ks[cell]),
+      1e-6,
+      1e-7,
+    );
     const gxi = await gradientTimesInput(tf, latentTarget(tf, model, 2), x, { nGenes });
-    expectClose(gxi.attributions, columns(() => 2).map((v, i) => v * x[i]), 1e-6, 1e-7);
+    expectClose(
+      gxi.attributions,
+      columns(() => 2).map((v, i) => v * x[i]),
+      1e-6,
+      1e-7,
+    );
   });
 
   it('rejects an out-of-range index or a class list shorter than the cells, with a sentence', async () => {
     await expect(inputGradient(tf, logitTarget(tf, model, nClasses), x, { nGenes })).rejects.toThrow(
       /class index 4 is out of range: the model has 4/,
     );
-    await expect(inputGradient(tf, logitTarget(tf, model, new Int32Array(3)), x, { nGenes })).rejects.toThrow(
-      /one class per cell/,
-    );
+    await expect(inputGradient(tf, logitTarget(tf, model, new Int32Array(3)), x, { nGenes })).rejects.toThrow(/one class per cell/);
     await expect(inputGradient(tf, latentTarget(tf, model, -1), x, { nGenes })).rejects.toThrow(/latent dimension index -1/);
   });
 });

@@ -2,8 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { geneKey, indexGrn, parseCollectri, parseTrrust } from '../../../src/core/graph/grn';
 
-const readShipped = (file: string): string =>
-  readFileSync(new URL(`../../../public/data/grn/${file}`, import.meta.url), 'utf8');
+const readShipped = (file: string): string => readFileSync(new URL(`../../../public/data/grn/${file}`, import.meta.url), 'utf8');
 
 describe('parseCollectri on the shipped file', () => {
   const text = readShipped('collectri_human.csv');
@@ -77,24 +76,9 @@ describe('parseTrrust on the shipped file', () => {
   });
 
   it('keeps every row of a pair that is both activated and repressed, each with its PMIDs', () => {
-    const sp1ToCdkn1a = grn.edges.filter(
-      (edge) => edge.regulator === 'SP1' && edge.target === 'CDKN1A',
-    );
+    const sp1ToCdkn1a = grn.edges.filter((edge) => edge.regulator === 'SP1' && edge.target === 'CDKN1A');
     expect(sp1ToCdkn1a.map((edge) => [edge.sign, edge.weight, edge.pmids])).toEqual([
-      [
-        1,
-        1,
-        [
-          '10878024',
-          '12434298',
-          '12665570',
-          '14527674',
-          '15033443',
-          '15041706',
-          '15961274',
-          '17026958',
-        ],
-      ],
+      [1, 1, ['10878024', '12434298', '12665570', '14527674', '15033443', '15041706', '15961274', '17026958']],
       [-1, -1, ['12773551', '18210215']],
       [0, 0, ['10506225', '10649433', '14529564', '17885207', '18270969', '21325288', '21858218']],
     ]);
@@ -111,9 +95,7 @@ describe('parseTrrust on the shipped file', () => {
     }
     expect(countByPair.size).toBe(8427);
     expect([...countByPair.values()].filter((n) => n > 1).length).toBe(853);
-    expect([...rowsByPair.values()].filter((signs) => signs.has(1) && signs.has(-1)).length).toBe(
-      207,
-    );
+    expect([...rowsByPair.values()].filter((signs) => signs.has(1) && signs.has(-1)).length).toBe(207);
   });
 });
 
@@ -210,9 +192,7 @@ describe('bad rows', () => {
 
   it('finds CollecTRI columns by name and strips a byte-order mark', () => {
     const grn = parseCollectri('\uFEFF"weight","target","source","PMID"\n-1,"B","A","123"\n');
-    expect(grn.edges).toEqual([
-      { regulator: 'A', target: 'B', sign: -1, weight: -1, source: 'CollecTRI' },
-    ]);
+    expect(grn.edges).toEqual([{ regulator: 'A', target: 'B', sign: -1, weight: -1, source: 'CollecTRI' }]);
   });
 });
 

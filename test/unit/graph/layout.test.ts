@@ -53,15 +53,7 @@ describe('layoutGraph', () => {
       ['Y', 201.116008, 156.268362],
     ]);
     // links[i] draws sub.links[i], by node index (C -> C is the self-regulation loop).
-    expect(sub.links.map((link) => `${link.source}>${link.target}`)).toEqual([
-      'A>B',
-      'A>X',
-      'B>Y',
-      'C>C',
-      'T1>A',
-      'T1>B',
-      'X>Y',
-    ]);
+    expect(sub.links.map((link) => `${link.source}>${link.target}`)).toEqual(['A>B', 'A>X', 'B>Y', 'C>C', 'T1>A', 'T1>B', 'X>Y']);
     expect(layout.links).toEqual([
       { source: 0, target: 1 },
       { source: 0, target: 4 },
@@ -78,9 +70,7 @@ describe('layoutGraph', () => {
     const again = layoutGraph(sub, { seed: 7, width: WIDTH, height: HEIGHT });
     expect(again).toEqual(first);
     const other = layoutGraph(sub, { seed: 8, width: WIDTH, height: HEIGHT });
-    const moved = other.nodes.map((node, i) =>
-      Math.hypot(node.x - first.nodes[i].x, node.y - first.nodes[i].y),
-    );
+    const moved = other.nodes.map((node, i) => Math.hypot(node.x - first.nodes[i].x, node.y - first.nodes[i].y));
     expect(Math.min(...moved)).toBeGreaterThan(1);
   });
 
@@ -94,8 +84,7 @@ describe('layoutGraph', () => {
         expect(node.y).toBeLessThan(HEIGHT);
       }
       const at = new Map(nodes.map((node) => [node.id, node]));
-      const gap = (a: string, b: string): number =>
-        Math.hypot(at.get(a)!.x - at.get(b)!.x, at.get(a)!.y - at.get(b)!.y);
+      const gap = (a: string, b: string): number => Math.hypot(at.get(a)!.x - at.get(b)!.x, at.get(a)!.y - at.get(b)!.y);
       // C is linked to nothing else, so repulsion pushes it further from A than A's partner B.
       expect(gap('A', 'B')).toBeLessThan(gap('A', 'C'));
     }

@@ -32,13 +32,7 @@ const keepGene = (symbol: string): boolean => inDataset.has(symbol);
 
 /** Links as compact [source, target, sign, weight, pmids] rows for exact comparison. */
 const linkRows = (sub: Subgraph): [string, string, number, number, string[]][] =>
-  sub.links.map((link) => [
-    link.source,
-    link.target,
-    link.sign,
-    link.weight,
-    link.evidence.flatMap((edge) => edge.pmids ?? []),
-  ]);
+  sub.links.map((link) => [link.source, link.target, link.sign, link.weight, link.evidence.flatMap((edge) => edge.pmids ?? [])]);
 
 describe('extractSubgraph', () => {
   it('keeps the best-ranked neighbours up to the cap and counts the dropped ones', () => {
@@ -67,16 +61,7 @@ describe('extractSubgraph', () => {
 
   it('merges contradictory evidence into one unsigned link and adds neighbour-neighbour links', () => {
     const sub = extractSubgraph(index, seeds, { hops: 1, keepGene, maxNeighbours: 10 });
-    expect(sub.nodes.map((node) => node.id)).toEqual([
-      'A',
-      'B',
-      'NOT_IN_GRN',
-      'Y',
-      'T1',
-      'W',
-      'X',
-      'Z',
-    ]);
+    expect(sub.nodes.map((node) => node.id)).toEqual(['A', 'B', 'NOT_IN_GRN', 'Y', 'T1', 'W', 'X', 'Z']);
     expect(sub.truncated).toEqual({ dropped: 0 });
     expect(linkRows(sub)).toEqual([
       ['A', 'B', 1, 1, ['1']],
@@ -104,17 +89,7 @@ describe('extractSubgraph', () => {
 
   it('reaches two hops after the first, and counts genes hidden behind dropped ones', () => {
     const all = extractSubgraph(index, seeds, { hops: 2, keepGene, maxNeighbours: 6 });
-    expect(all.nodes.map((node) => node.id)).toEqual([
-      'A',
-      'B',
-      'NOT_IN_GRN',
-      'Y',
-      'T1',
-      'W',
-      'X',
-      'Z',
-      'Q',
-    ]);
+    expect(all.nodes.map((node) => node.id)).toEqual(['A', 'B', 'NOT_IN_GRN', 'Y', 'T1', 'W', 'X', 'Z', 'Q']);
     expect(all.truncated.dropped).toBe(0);
     expect(linkRows(all).filter(([source]) => source === 'Q')).toEqual([['Q', 'X', 1, 1, ['12']]]);
 
@@ -132,9 +107,7 @@ describe('extractSubgraph', () => {
     expect(() => extractSubgraph(index, seeds, { hops: 1, maxNeighbours: -1 })).toThrow(
       'maxNeighbours must be a whole number of genes, 0 or more; got -1.',
     );
-    expect(() => extractSubgraph(index, seeds, { hops: 1, maxNeighbours: 2.5 })).toThrow(
-      /maxNeighbours/,
-    );
+    expect(() => extractSubgraph(index, seeds, { hops: 1, maxNeighbours: 2.5 })).toThrow(/maxNeighbours/);
   });
 });
 

@@ -128,13 +128,16 @@ describe('validateManifest', () => {
   });
 
   it('checks preprocessing steps and their per-gene arrays', () => {
-    expect(errorsFor(classifier, (m) => (m.preprocessing.steps[3].mean = [0, 0])))
-      .toEqual(['"preprocessing.steps[3].mean" has 2 values but input.genes has 4; give one value per input gene, in the same order.']);
+    expect(errorsFor(classifier, (m) => (m.preprocessing.steps[3].mean = [0, 0]))).toEqual([
+      '"preprocessing.steps[3].mean" has 2 values but input.genes has 4; give one value per input gene, in the same order.',
+    ]);
     expect(errorsFor(classifier, (m) => (m.preprocessing.steps[3].std[1] = 0))[0]).toMatch(/"preprocessing\.steps\[3\]\.std\[1\]" is 0/);
     expect(errorsFor(classifier, (m) => (m.preprocessing.steps[0] = { op: 'sqrt' }))[0]).toMatch(
       /"preprocessing\.steps\[0\]\.op" is "sqrt", which Glasswing cannot apply/,
     );
-    expect(errorsFor(classifier, (m) => (m.preprocessing.steps[0].targetSum = -1))[0]).toMatch(/"preprocessing\.steps\[0\]\.targetSum" is -1/);
+    expect(errorsFor(classifier, (m) => (m.preprocessing.steps[0].targetSum = -1))[0]).toMatch(
+      /"preprocessing\.steps\[0\]\.targetSum" is -1/,
+    );
   });
 
   it('catches misspelt fields and bad covariates', () => {
@@ -159,7 +162,9 @@ describe('validateManifest', () => {
   it('rejects something that is not an object', () => {
     expect(validateManifest([1, 2])).toEqual({
       ok: false,
-      errors: ['The manifest is a list of 2, not a JSON object; it must be an object with schemaVersion, name, kind, input, preprocessing, output and files.'],
+      errors: [
+        'The manifest is a list of 2, not a JSON object; it must be an object with schemaVersion, name, kind, input, preprocessing, output and files.',
+      ],
     });
     expect(validateManifest(null).ok).toBe(false);
   });
