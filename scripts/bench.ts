@@ -61,6 +61,12 @@ interface EngineRemote {
     steps: number,
     mode: 'batched' | 'per-cell-loop',
   ): Promise<{ backend: BackendName; mode: string; nCells: number; steps: number; ms: number; rowsPerSecond: number; maxDeltaRel: number }>;
+  /** Switches the engine's chosen backend (the IG check explains one cell on each). */
+  setBackend(name: BackendName): Promise<unknown>;
+  explainCell(
+    jobId: number,
+    req: Record<string, unknown>,
+  ): Promise<{ attributions: Float32Array; fx: number; fBaseline: number; deltaAbs: number; deltaRel: number; backend: BackendName }>;
 }
 interface Handle {
   app: { backend: BackendChoice | null; dataset: { nCells: number } | null };
@@ -353,11 +359,11 @@ async function benchBackend(
   await step('IG check', check, async () => {
     const r = await page.evaluate(
       async ({ backend, cell, request }) => {
-        const g = globalThis as unknown as { glasswing: Handle & { engine: EngineRemote & CheckEngine } };
-        const boot = g.glasswing.app.backend!.backend;
-        await g.glasswing.engine.setBackend(backend);
+        const g = globalThis as BenchGlobal;
+        const boot = g.glasswing!.app.backend!.backend;
+        await g.glasswing!.engine.setBackend(backend);
         try {
-          const e = await g.glasswing.engine.explainCell(-1, { ...request, cell });
+          const e = await g.glasswing!.engine.explainCell(-1, { ...request, cell });
           return {
             backend: e.backend,
             fx: e.fx,
@@ -367,7 +373,7 @@ async function benchBackend(
             attributions: Array.from(e.attributions),
           };
         } finally {
-          await g.glasswing.engine.setBackend(boot);
+          await g.glasswing!.engine.setBackend(boot);
         }
       },
       { backend, cell: CHECK_CELL, request: CHECK_REQUEST },
@@ -376,15 +382,6 @@ async function benchBackend(
     run.attributions = r.attributions;
     Object.assign(check, { fx: round(r.fx), fBaseline: round(r.fBaseline), deltaAbs: round(r.deltaAbs), deltaRel: round(r.deltaRel) });
   });
-}
-
-/** What the check needs beyond EngineRemote: switching the engine's backend and explaining a cell. */
-interface CheckEngine {
-  setBackend(name: BackendName): Promise<unknown>;
-  explainCell(
-    jobId: number,
-    req: Rec,
-  ): Promise<{ attributions: Float32Array; fx: number; fBaseline: number; deltaAbs: number; deltaRel: number; backend: BackendName }>;
 }
 
 /** Largest |a − ref| over the elements (NaN when the lengths differ). */

@@ -87,12 +87,12 @@ export async function trySetBackend(name: BackendName): Promise<boolean> {
   }
 }
 
-/** Median time of a 256^3 matMul on the current backend, after one warm-up. */
-async function timeTinyMatMul(): Promise<number> {
-  const a = tf.randomUniform([256, 256]);
-  const b = tf.randomUniform([256, 256]);
+/** Median ms of an n×n×n matMul on the current backend over `reps` runs, after one warm-up. */
+export async function medianMatMulMs(n: number, reps: number): Promise<number> {
+  const a = tf.randomUniform([n, n]);
+  const b = tf.randomUniform([n, n]);
   const times: number[] = [];
-  for (let i = 0; i < 6; i++) {
+  for (let i = 0; i <= reps; i++) {
     const t0 = performance.now();
     const c = tf.matMul(a, b);
     await c.data();
@@ -168,7 +168,7 @@ export async function chooseBackend(
 
   if (!isProbeCached) {
     for (const name of ['webgl', 'wasm'] as const) {
-      if (await trySetBackend(name)) probe[name] = await timeTinyMatMul();
+      if (await trySetBackend(name)) probe[name] = await medianMatMulMs(256, 5);
     }
   }
   const candidates = (['wasm', 'webgl'] as const).filter((n) => probe[n] !== undefined).sort((a, b) => probe[a]! - probe[b]!);

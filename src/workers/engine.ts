@@ -3,7 +3,7 @@
  * models, and answers the UI with small results. Core code does the maths; this file wires it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { chooseBackend, trySetBackend, type BackendChoice, type BackendName, type ProbeTimes } from '../compute/backend.ts';
+import { chooseBackend, medianMatMulMs, trySetBackend, type BackendChoice, type BackendName, type ProbeTimes } from '../compute/backend.ts';
 import { decodeCompact, type CompactHeader } from '../core/data/compact_format.ts';
 import type { Dataset } from '../core/data/dataset.ts';
 import { alignGenes, modelInput, type GeneAlignment } from '../core/data/preprocess.ts';
@@ -345,20 +345,7 @@ export class Engine {
     reps = 3,
   ): Promise<{ backend: BackendName; n: number; msMedian: number; gflops: number }> {
     return this.onBackend(backend, async () => {
-      const a = tf.randomUniform([n, n]);
-      const b = tf.randomUniform([n, n]);
-      const times: number[] = [];
-      for (let i = 0; i <= reps; i++) {
-        const t0 = performance.now();
-        const c = tf.matMul(a, b);
-        await c.data();
-        c.dispose();
-        if (i > 0) times.push(performance.now() - t0);
-      }
-      a.dispose();
-      b.dispose();
-      times.sort((x, y) => x - y);
-      const msMedian = times[times.length >> 1];
+      const msMedian = await medianMatMulMs(n, reps);
       return { backend, n, msMedian, gflops: (2 * n ** 3) / (msMedian * 1e6) };
     });
   }
