@@ -105,18 +105,18 @@ export async function medianMatMulMs(n: number, reps: number): Promise<number> {
   return times[times.length >> 1];
 }
 
-function wasmFeatures(): BackendChoice['wasm'] {
-  const env = tf.env();
-  const flag = (name: string) => {
+/** What the wasm backend can use here; tfjs evaluates these flags asynchronously. */
+async function wasmFeatures(): Promise<BackendChoice['wasm']> {
+  const flag = async (name: string) => {
     try {
-      return Boolean(env.get(name));
+      return Boolean(await tf.env().getAsync(name));
     } catch {
       return false;
     }
   };
   return {
-    isSimd: flag('WASM_HAS_SIMD_SUPPORT'),
-    isThreaded: flag('WASM_HAS_MULTITHREAD_SUPPORT'),
+    isSimd: await flag('WASM_HAS_SIMD_SUPPORT'),
+    isThreaded: await flag('WASM_HAS_MULTITHREAD_SUPPORT'),
     threads: typeof navigator !== 'undefined' ? (navigator.hardwareConcurrency ?? 1) : 1,
   };
 }
@@ -134,13 +134,13 @@ export async function chooseBackend(
   const adapter = await describeAdapter();
   const probe: ProbeTimes = { ...(options.cachedProbe ?? {}) };
   const isProbeCached = options.cachedProbe != null && Object.keys(options.cachedProbe).length > 0;
-  const done = (backend: BackendName, reason: string): BackendChoice => ({
+  const done = async (backend: BackendName, reason: string): Promise<BackendChoice> => ({
     backend,
     reason,
     adapter,
     probe,
     isProbeCached,
-    wasm: wasmFeatures(),
+    wasm: await wasmFeatures(),
     initMs: performance.now() - t0,
   });
 

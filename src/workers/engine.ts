@@ -156,7 +156,7 @@ export class Engine {
   async encode(jobId: number, onProgress?: ProgressFn): Promise<Latent> {
     const t0 = performance.now();
     const { encoder } = await this.models();
-    const z = await this.runBatched(jobId, (t) => (encoder.predict(t) as tf.Tensor[])[0], 'Encoding cells', onProgress);
+    const z = await this.runBatched(jobId, (t) => (encoder.apply(t) as tf.Tensor[])[0], 'Encoding cells', onProgress);
     return { z, latentDim: this.manifests!.vae.output.latentDim, ms: performance.now() - t0 };
   }
 
@@ -166,7 +166,7 @@ export class Engine {
     const model = (await this.models()).classifier;
     const probabilities = await this.runBatched(
       jobId,
-      (t) => tf.softmax(model.predict(t) as tf.Tensor2D),
+      (t) => tf.softmax(model.apply(t) as tf.Tensor2D),
       'Predicting cell types',
       onProgress,
     );
@@ -190,7 +190,7 @@ export class Engine {
       const rows = Math.min(nRows, x.length / g);
       const t0 = performance.now();
       const { encoder } = await this.models();
-      const out = tf.tidy(() => (encoder.predict(rowsTensor(x, g, 0, rows)) as tf.Tensor[])[0]);
+      const out = tf.tidy(() => (encoder.apply(rowsTensor(x, g, 0, rows)) as tf.Tensor[])[0]);
       const z = (await out.data()) as Float32Array;
       out.dispose();
       return { z, backend, ms: performance.now() - t0 };

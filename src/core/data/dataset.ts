@@ -39,6 +39,11 @@ export interface Dataset {
   obsm: Record<string, Embedding>;
   /** Where the data came from and under what licence (shown in the UI and exports). */
   provenance?: string;
+  /**
+   * Sentences a reader wants the user to see about what it changed or assumed (e.g. duplicated
+   * gene symbols renamed, a guessed orientation). Read-time only: not part of the content hash or cache.
+   */
+  notes?: string[];
 }
 
 /** Builds a categorical column from per-cell strings; categories are sorted by frequency, then name. */
