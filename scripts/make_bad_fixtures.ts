@@ -13,7 +13,14 @@ const HEADER = '%%MatrixMarket matrix coordinate integer general';
 
 /** 5 genes x 4 cells (Cell Ranger layout), 6 entries. */
 const MTX_5x4 = [HEADER, '%', '5 4 6', '1 1 3', '2 1 1', '5 2 2', '3 3 7', '4 4 1', '1 4 2', ''].join('\n');
-const FEATURES_5 = ['ENSG00000243485\tMIR1302-2HG\tGene Expression', 'ENSG00000237613\tFAM138A\tGene Expression', 'ENSG00000186092\tOR4F5\tGene Expression', 'ENSG00000238009\tAL627309.1\tGene Expression', 'ENSG00000239945\tAL627309.3\tGene Expression', ''].join('\n');
+const FEATURES_5 = [
+  'ENSG00000243485\tMIR1302-2HG\tGene Expression',
+  'ENSG00000237613\tFAM138A\tGene Expression',
+  'ENSG00000186092\tOR4F5\tGene Expression',
+  'ENSG00000238009\tAL627309.1\tGene Expression',
+  'ENSG00000239945\tAL627309.3\tGene Expression',
+  '',
+].join('\n');
 const barcodes = (ids: string[]) => ids.map((b) => `${b}\n`).join('');
 
 const files: Record<string, string | Uint8Array> = {

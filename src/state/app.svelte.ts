@@ -8,6 +8,7 @@ import { runJob } from '../workers/client.ts';
 import type {
   BackendChoice,
   BackendName,
+  CachedDatasetView,
   DatasetView,
   ExplainRequest,
   ExplainResult,
@@ -26,8 +27,17 @@ export interface Task {
   cancel: () => void;
 }
 
-export type LayoutKey = 'X_umap' | 'latent_pca';
-export type ColorKey = 'label' | 'predicted';
+/** 'latent_pca', or `obsm:<key>` for an embedding from the file (its first two dimensions). */
+export type LayoutKey = 'latent_pca' | `obsm:${string}`;
+/** 'predicted', or the name of a categorical obs column. */
+export type ColorKey = string;
+
+/** Browser storage as the Data section reports it. */
+export interface StorageInfo {
+  usageBytes: number;
+  quotaBytes: number;
+  isPersisted: boolean;
+}
 
 const PROBE_KEY = 'glasswing.backendProbe.v1';
 
@@ -48,8 +58,10 @@ export class AppState {
   predictions = $state.raw<Predictions | null>(null);
   latent = $state.raw<Latent | null>(null);
   latentPca = $state.raw<{ coords: Float32Array; explained: Float64Array } | null>(null);
-  layout = $state<LayoutKey>('X_umap');
+  layout = $state<LayoutKey>('obsm:X_umap');
   colorBy = $state<ColorKey>('label');
+  cached = $state.raw<CachedDatasetView[]>([]);
+  storage = $state<StorageInfo | null>(null);
   hiddenCategories = $state.raw<ReadonlySet<number>>(new Set());
   hoveredCell = $state<number | null>(null);
   selectedCell = $state<number | null>(null);
@@ -62,10 +74,36 @@ export class AppState {
 
   constructor(private engine: EngineRemote) {}
 
-  /** Positions `[n * 2]` of the current layout; the file's UMAP until the latent PCA is ready. */
+  /** Layouts on offer: the latent PCA once computed, and every obsm embedding of the file. */
+  get layouts(): { key: LayoutKey; label: string }[] {
+    const out: { key: LayoutKey; label: string }[] = [];
+    if (this.latentPca) out.push({ key: 'latent_pca', label: 'VAE latent (PCA)' });
+    for (const [key, emb] of Object.entries(this.dataset?.obsm ?? {})) {
+      if (emb.dim >= 2) out.push({ key: `obsm:${key}`, label: `${key.replace(/^X_/, '').toUpperCase()} (file)` });
+    }
+    return out;
+  }
+
+  /** Positions `[n * 2]` of the current layout; the file's own embedding until the latent PCA is ready. */
   get positions(): Float32Array | null {
-    if (this.layout === 'latent_pca' && this.latentPca) return this.latentPca.coords;
-    return this.dataset?.obsm.X_umap?.values ?? null;
+    if (this.layout === 'latent_pca') return this.latentPca?.coords ?? null;
+    const emb = this.dataset?.obsm[this.layout.slice('obsm:'.length)];
+    if (!emb || emb.dim < 2) return null;
+    if (emb.dim === 2) return emb.values;
+    const n = emb.values.length / emb.dim;
+    const xy = new Float32Array(n * 2);
+    for (let i = 0; i < n; i++) {
+      xy[2 * i] = emb.values[i * emb.dim];
+      xy[2 * i + 1] = emb.values[i * emb.dim + 1];
+    }
+    return xy;
+  }
+
+  /** Categorical obs columns that can colour the scatter (up to 60 categories each). */
+  get categoricalColumns(): string[] {
+    return Object.entries(this.dataset?.obs ?? {})
+      .filter(([, c]) => c.type === 'categorical' && c.categories.length <= 60)
+      .map(([k]) => k);
   }
 
   /** Boots the demo: backend, dataset (first paint), models, predictions, encoder, latent PCA. */
@@ -76,20 +114,96 @@ export class AppState {
       this.backend = await this.engine.init({ override, cachedProbe });
       if (!this.backend.isProbeCached && Object.keys(this.backend.probe).length > 0) writeProbe(this.backend.probe);
       this.status = 'Loading PBMC 3k…';
-      this.dataset = await this.engine.loadDataset(abs(DEMO.dataset));
+      this.showDataset(await this.engine.loadDataset(abs(DEMO.dataset)));
       this.status = 'Loading models…';
       this.models = await this.engine.loadModels(abs(DEMO.classifier), abs(DEMO.vae));
-      this.predictions = await this.track('Predicting cell types', (id, p) => this.engine.predict(id, p));
-      const latent = await this.track('Encoding every cell', (id, p) => this.engine.encode(id, p));
-      this.latent = latent;
-      const n = latent.z.length / latent.latentDim;
-      const res = pca(latent.z, n, latent.latentDim, 2);
-      this.latentPca = { coords: res.coords, explained: res.explained };
-      this.layout = 'latent_pca';
-      this.status = 'Ready. Click a cell to explain its prediction.';
+      await this.runModels();
+      void this.refreshCache();
     } catch (err) {
       this.fail(err);
     }
+  }
+
+  /** Opens the user's files (h5ad, loom, 10x h5 / MTX folder, CSV) in the worker; nothing is uploaded. */
+  async openFiles(files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    try {
+      this.status = `Reading ${files.length === 1 ? files[0].name : `${files.length} files`}…`;
+      const view = await this.track(`Reading ${files[0].name}`, (id, p) => this.engine.openFiles(id, files, p));
+      await this.afterDatasetChange(view);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Reopens a cached dataset. */
+  async reopen(hash: string): Promise<void> {
+    try {
+      this.status = 'Reopening from the cache…';
+      await this.afterDatasetChange(await this.engine.openCached(hash));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Deletes a cached dataset. */
+  async forget(hash: string): Promise<void> {
+    await this.engine.deleteCached(hash);
+    await this.refreshCache();
+  }
+
+  /** Re-reads the cache list and the storage estimate; asks once for persistent storage. */
+  async refreshCache(): Promise<void> {
+    this.cached = await this.engine.listCached();
+    try {
+      const estimate = await navigator.storage?.estimate?.();
+      const isPersisted = (await navigator.storage?.persisted?.()) ?? false;
+      this.storage = { usageBytes: estimate?.usage ?? 0, quotaBytes: estimate?.quota ?? 0, isPersisted };
+    } catch {
+      this.storage = null;
+    }
+  }
+
+  /** Asks the browser not to evict the cache under storage pressure. */
+  async persistStorage(): Promise<void> {
+    await navigator.storage?.persist?.();
+    await this.refreshCache();
+  }
+
+  private showDataset(view: DatasetView): void {
+    this.dataset = view;
+    this.selectedCell = null;
+    this.explain = null;
+    this.graph = null;
+    this.latent = null;
+    this.latentPca = null;
+    this.predictions = null;
+    this.hiddenCategories = new Set();
+    const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
+    this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';
+    const categorical = this.categoricalColumns;
+    this.colorBy = categorical.includes('label') ? 'label' : (categorical[0] ?? 'predicted');
+  }
+
+  private async afterDatasetChange(view: DatasetView): Promise<void> {
+    this.showDataset(view);
+    await this.refreshCache();
+    const alignment = await this.engine.alignmentReport();
+    if (this.models && alignment) this.models = { ...this.models, alignment };
+    await this.runModels();
+  }
+
+  /** Predictions, encoder over every cell, latent PCA; then the latent layout animates in. */
+  private async runModels(): Promise<void> {
+    this.predictions = await this.track('Predicting cell types', (id, p) => this.engine.predict(id, p));
+    if (!this.categoricalColumns.includes(this.colorBy)) this.colorBy = 'predicted';
+    const latent = await this.track('Encoding every cell', (id, p) => this.engine.encode(id, p));
+    this.latent = latent;
+    const n = latent.z.length / latent.latentDim;
+    const res = pca(latent.z, n, latent.latentDim, 2);
+    this.latentPca = { coords: res.coords, explained: res.explained };
+    this.layout = 'latent_pca';
+    this.status = 'Ready. Click a cell to explain its prediction.';
   }
 
   /** Explains `cell` with integrated gradients, then refreshes the regulation graph. */

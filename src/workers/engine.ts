@@ -7,13 +7,25 @@ import { chooseBackend, medianMatMulMs, trySetBackend, type BackendChoice, type 
 import { decodeCompact, type CompactHeader } from '../core/data/compact_format.ts';
 import type { Dataset } from '../core/data/dataset.ts';
 import { alignGenes, modelInput, type GeneAlignment } from '../core/data/preprocess.ts';
+import { CacheQuotaError, DatasetCache, datasetHash } from '../storage/dataset_cache.ts';
+import { readUserFiles } from './open_files.ts';
 import { validateManifest, type ClassifierManifest, type VaeManifest, type Manifest } from '../core/model/manifest.ts';
 import { integratedGradients } from '../core/attribution/integrated_gradients.ts';
 import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
-import type { DatasetView, ExplainRequest, ExplainResult, GraphView, Latent, ModelsView, Predictions, ProgressFn } from './protocol.ts';
+import type {
+  CachedDatasetView,
+  DatasetView,
+  ExplainRequest,
+  ExplainResult,
+  GraphView,
+  Latent,
+  ModelsView,
+  Predictions,
+  ProgressFn,
+} from './protocol.ts';
 
 const ROWS_PER_BATCH = 512;
 
@@ -59,6 +71,7 @@ const rowsTensor = (x: Float32Array, g: number, start: number, count: number) =>
 export class Engine {
   private choice: BackendChoice | null = null;
   private ds: Dataset | null = null;
+  private hash: string | null = null;
   /** Model files held in memory, so each backend gets its own copy of the weights. */
   private artifacts: Record<ModelPart, tf.io.ModelArtifacts> | null = null;
   /**
@@ -100,16 +113,105 @@ export class Engine {
     };
   }
 
-  /** Loads a compact dataset (`dataset.json` + `dataset.bin` under `baseUrl`). */
+  /** Loads a compact dataset (`dataset.json` + `dataset.bin` under `baseUrl`): the bundled demo. */
   async loadDataset(baseUrl: string): Promise<DatasetView> {
     const t0 = performance.now();
     const [headerRes, bodyRes] = await Promise.all([fetchOk(`${baseUrl}/dataset.json`), fetchOk(`${baseUrl}/dataset.bin`)]);
     const header = (await headerRes.json()) as CompactHeader;
     const ds = decodeCompact(header, await bodyRes.arrayBuffer());
+    return this.useDataset(ds, { source: 'demo', fileName: baseUrl.split('/').pop() ?? 'demo', cacheNote: 'Bundled with the app.' }, t0);
+  }
+
+  /** Reads the user's files (never uploaded), caches the dataset, and makes it the open one. */
+  async openFiles(jobId: number, files: File[], onProgress?: ProgressFn): Promise<DatasetView> {
+    const t0 = performance.now();
+    const { dataset, fileName, notes } = await readUserFiles(files, {
+      onProgress: (f) => onProgress?.(f, 'Reading'),
+      signal: this.signal(jobId),
+    });
+    const view = await this.useDataset(dataset, { source: 'file', fileName }, t0);
+    return { ...view, notes: [...notes, ...view.notes] };
+  }
+
+  /** Datasets in the IndexedDB cache, most recent first (empty when storage is unavailable). */
+  async listCached(): Promise<CachedDatasetView[]> {
+    const cache = await this.openCache();
+    if (!cache) return [];
+    return (await cache.list()).map(({ hash, name, sourceFileName, nCells, nGenes, nnz, bytes, addedAt, lastOpenedAt }) => ({
+      hash,
+      name,
+      sourceFileName,
+      nCells,
+      nGenes,
+      nnz,
+      bytes,
+      addedAt,
+      lastOpenedAt,
+    }));
+  }
+
+  /** Reopens a cached dataset: the matrix is back in memory, ready to compute. */
+  async openCached(hash: string): Promise<DatasetView> {
+    const t0 = performance.now();
+    const cache = await this.openCache();
+    if (!cache)
+      throw new Error('Browser storage is not available in this window (private browsing?), so there is no cache to reopen from.');
+    const hit = await cache.get(hash);
+    if (!hit) throw new Error('That dataset is no longer in the cache. Open its file again.');
+    return this.useDataset(
+      hit.dataset,
+      { source: 'cache', fileName: hit.record.sourceFileName, hash, cacheNote: "Reopened from this browser's cache." },
+      t0,
+    );
+  }
+
+  /** Recomputes the open dataset's content hash from its arrays (tests: a reopened copy is byte-identical). */
+  async recomputeHash(): Promise<string> {
+    return datasetHash(this.requireDataset());
+  }
+
+  /** Removes a dataset from the cache. */
+  async deleteCached(hash: string): Promise<void> {
+    const cache = await this.openCache();
+    await cache?.delete(hash);
+  }
+
+  /**
+   * Makes `ds` the open dataset: hashes it, stores it in the cache (unless it came from there),
+   * and re-aligns it to the loaded models. Returns what the UI shows.
+   */
+  private async useDataset(
+    ds: Dataset,
+    from: { source: DatasetView['source']; fileName: string; hash?: string; cacheNote?: string },
+    t0: number,
+  ): Promise<DatasetView> {
+    const hash = from.hash ?? (await datasetHash(ds));
+    let cacheNote = from.cacheNote ?? '';
+    if (from.source === 'file') {
+      const cache = await this.openCache();
+      if (!cache) cacheNote = 'Kept in memory only: browser storage is not available in this window.';
+      else {
+        try {
+          await cache.put(ds, from.fileName, hash);
+          cacheNote = 'Saved in this browser: it reopens instantly next time.';
+        } catch (err) {
+          cacheNote = err instanceof CacheQuotaError ? err.message : `Kept in memory only: caching failed (${(err as Error).message}).`;
+        }
+      }
+    }
     this.ds = ds;
+    this.hash = hash;
     this.x = null;
+    this.predictions = null;
+    if (this.manifests) this.prepareModelInput();
     return {
       name: ds.name,
+      hash,
+      source: from.source,
+      fileName: from.fileName,
+      cacheNote,
+      notes: ds.notes ?? [],
+      valueKind: ds.valueKind,
       nCells: ds.matrix.nRows,
       nGenes: ds.matrix.nCols,
       nnz: ds.matrix.data.length,
@@ -122,10 +224,40 @@ export class Engine {
     };
   }
 
+  /** Aligns the open dataset to the models' genes and builds their input and the mean baseline. */
+  private prepareModelInput(): ModelsView['alignment'] {
+    const ds = this.requireDataset();
+    const cls = this.manifests!.classifier;
+    this.alignment = alignGenes(ds.genes, cls.input.genes);
+    this.x = modelInput(ds, cls.preprocessing.steps, this.alignment);
+    const g = cls.input.genes.length;
+    const n = ds.matrix.nRows;
+    const mean = new Float64Array(g);
+    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += this.x[i * g + j];
+    this.meanBaseline = Float32Array.from(mean, (v) => v / Math.max(1, n));
+    this.predictions = null;
+    const { nMatched, nModelGenes, missing } = this.alignment;
+    return { nMatched, nModelGenes, missing };
+  }
+
+  /** The alignment of the open dataset to the models (after a dataset switch). */
+  alignmentReport(): ModelsView['alignment'] | null {
+    if (!this.alignment) return null;
+    const { nMatched, nModelGenes, missing } = this.alignment;
+    return { nMatched, nModelGenes, missing };
+  }
+
+  private cachePromise: Promise<DatasetCache | null> | null = null;
+  private openCache(): Promise<DatasetCache | null> {
+    // Storage can be missing or blocked (private windows, disabled site data): the app then works in memory.
+    this.cachePromise ??= DatasetCache.open().catch(() => null);
+    return this.cachePromise;
+  }
+
   /** Loads the classifier and the VAE (encoder + decoder) and prepares the dataset as their input. */
   async loadModels(classifierBase: string, vaeBase: string): Promise<ModelsView> {
     const t0 = performance.now();
-    const ds = this.requireDataset();
+    this.requireDataset();
     const [cls, vae] = await Promise.all([loadManifest(`${classifierBase}/manifest.json`), loadManifest(`${vaeBase}/manifest.json`)]);
     if (cls.kind !== 'classifier') throw new Error(`${classifierBase}/manifest.json describes a ${cls.kind}, not a classifier.`);
     if (vae.kind !== 'vae') throw new Error(`${vaeBase}/manifest.json describes a ${vae.kind}, not a VAE.`);
@@ -140,16 +272,8 @@ export class Engine {
     this.artifacts = { classifier, encoder, decoder };
     await this.models();
     this.manifests = { classifier: cls, vae };
-    this.alignment = alignGenes(ds.genes, cls.input.genes);
-    this.x = modelInput(ds, cls.preprocessing.steps, this.alignment);
-    const g = cls.input.genes.length;
-    const mean = new Float64Array(g);
-    const n = ds.matrix.nRows;
-    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += this.x[i * g + j];
-    this.meanBaseline = Float32Array.from(mean, (v) => v / n);
-    this.predictions = null;
-    const { nMatched, nModelGenes, missing } = this.alignment;
-    return { classifier: cls, vae, alignment: { nMatched, nModelGenes, missing }, loadMs: performance.now() - t0 };
+    const alignment = this.prepareModelInput();
+    return { classifier: cls, vae, alignment, loadMs: performance.now() - t0 };
   }
 
   /** Encoder means z for every cell, in batches with progress. */

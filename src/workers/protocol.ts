@@ -10,6 +10,15 @@ export type { BackendChoice, BackendName, ProbeTimes };
 /** What the UI needs of a dataset; the expression matrix itself stays in the worker. */
 export interface DatasetView {
   name: string;
+  /** Content hash (SHA-256 of the canonical CSR arrays, gene names and cell ids). */
+  hash: string;
+  source: 'demo' | 'file' | 'cache';
+  fileName: string;
+  /** A sentence on where the data lives now (cached, memory only and why). */
+  cacheNote: string;
+  /** What the reader chose or skipped, as sentences (e.g. "Read raw/X: X is scaled."). */
+  notes: string[];
+  valueKind: 'counts' | 'normalized';
   nCells: number;
   nGenes: number;
   nnz: number;
@@ -19,6 +28,19 @@ export interface DatasetView {
   obsm: Record<string, Embedding>;
   provenance: string;
   loadMs: number;
+}
+
+/** A dataset in the IndexedDB cache, as the Data list shows it. */
+export interface CachedDatasetView {
+  hash: string;
+  name: string;
+  sourceFileName: string;
+  nCells: number;
+  nGenes: number;
+  nnz: number;
+  bytes: number;
+  addedAt: number;
+  lastOpenedAt: number;
 }
 
 /** Both demo models as loaded, with how the dataset's genes lined up with theirs. */

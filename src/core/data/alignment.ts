@@ -29,8 +29,11 @@ export interface AlignmentReport extends GeneAlignment {
   isTrustworthy: boolean;
   /** Dataset gene names that occur more than once; the first column is used. */
   duplicateGenes: string[];
-  /** Model genes matched through an alias that names more than one gene (first listed gene wins). */
-  ambiguousAliasMatches: string[];
+  /**
+   * Model genes left missing because the only dataset name for them is an alias of several genes
+   * (e.g. SHFM1 names DLX5 and SEM1): guessing would feed the model the wrong gene.
+   */
+  ambiguousAliases: { modelGene: string; datasetGene: string }[];
   datasetSpecies: Species;
   modelSpecies: Species;
   /** Dataset and model are different species and orthologs were not used: offer ortholog mapping. */
@@ -51,7 +54,7 @@ export interface AlignOptions {
 }
 
 const MOUSE_SHAPE_RE = /^[A-Z][a-z0-9]*[a-z][a-z0-9]*(-[A-Za-z0-9]+)*$|^\d+[A-Z]\d+Rik\d*$|^mt-[A-Z][a-z0-9]+$/;
-const HUMAN_SHAPE_RE = /^[A-Z0-9][A-Z0-9.\-_]*$|^C\d+orf\d+$|^C[XY]orf\d+$/;
+const HUMAN_SHAPE_RE = /^(?=[^a-z]*[A-Z])[A-Z0-9][A-Z0-9.\-_]*$|^C\d+orf\d+$|^C[XY]orf\d+$/;
 const HUMAN_ORF_RE = /^C(\d+|X|Y)orf\d+/;
 
 /**
@@ -59,7 +62,10 @@ const HUMAN_ORF_RE = /^C(\d+|X|Y)orf\d+/;
  * in the ortholog table's human and mouse symbols when given, then symbol shape (mouse 'Cd74',
  * human 'CD74'). Returns the species and the fractions it rests on.
  */
-export function detectSpecies(genes: string[], orthologs?: OrthologTable): { species: Species; mouseFraction: number; humanFraction: number } {
+export function detectSpecies(
+  genes: string[],
+  orthologs?: OrthologTable,
+): { species: Species; mouseFraction: number; humanFraction: number } {
   const n = Math.max(1, genes.length);
   let ensHuman = 0;
   let ensMouse = 0;
@@ -78,7 +84,8 @@ export function detectSpecies(genes: string[], orthologs?: OrthologTable): { spe
       if (orthologs.mouseListed.has(g)) inMouse++;
     }
     const [h, m] = [inHuman / n, inMouse / n];
-    if (Math.max(h, m) >= 0.3 && Math.max(h, m) >= 2 * Math.min(h, m)) return { species: m > h ? 'mouse' : 'human', mouseFraction: m, humanFraction: h };
+    if (Math.max(h, m) >= 0.3 && Math.max(h, m) >= 2 * Math.min(h, m))
+      return { species: m > h ? 'mouse' : 'human', mouseFraction: m, humanFraction: h };
   }
   let mouseShaped = 0;
   let humanShaped = 0;
@@ -101,10 +108,22 @@ function firstIndex(keys: string[], dups?: string[]): Map<string, number> {
   return m;
 }
 
-/** Entrez ids a symbol stands for: its own when it is a current symbol, else those its alias names. */
-function entrezOf(symbol: string, tables: GeneTables): string[] {
-  const key = symbol.toUpperCase();
-  return tables.human?.entrezBySymbol.get(key) ?? tables.aliases?.entrezByAlias.get(key) ?? [];
+/**
+ * Entrez ids each name of a list stands for: a current symbol its own gene(s); a former symbol or
+ * alias the genes it names, less those the same list already holds under their current symbol (a
+ * list does not name one gene twice). `isAmbiguous` marks aliases still naming several genes.
+ */
+function entrezOfList(names: string[], tables: GeneTables): { ids: string[][]; isAmbiguous: boolean[] } {
+  const current = names.map((n) => tables.human?.entrezBySymbol.get(n.toUpperCase()));
+  const held = new Set(current.flatMap((e) => e ?? []));
+  const isAmbiguous = new Array<boolean>(names.length).fill(false);
+  const ids = names.map((n, j) => {
+    if (current[j]) return current[j];
+    const named = (tables.aliases?.entrezByAlias.get(n.toUpperCase()) ?? []).filter((e) => !held.has(e));
+    isAmbiguous[j] = named.length > 1;
+    return named;
+  });
+  return { ids, isAmbiguous };
 }
 
 /**
@@ -115,7 +134,11 @@ function entrezOf(symbol: string, tables: GeneTables): string[] {
  * and case matches remain for genes the table does not list). Without it, a mouse dataset with a
  * human model (or the reverse) gets `isOrthologMappingSuggested` and a message saying so.
  */
-export function alignToModel(dataset: { genes: string[]; geneIds?: string[] }, modelGenes: string[], opts: AlignOptions = {}): AlignmentReport {
+export function alignToModel(
+  dataset: { genes: string[]; geneIds?: string[] },
+  modelGenes: string[],
+  opts: AlignOptions = {},
+): AlignmentReport {
   const tables = opts.tables ?? {};
   const genes = dataset.genes;
   const duplicateGenes: string[] = [];
@@ -150,19 +173,19 @@ export function alignToModel(dataset: { genes: string[]; geneIds?: string[] }, m
   // Dataset columns by entrez id, for the alias route: current symbols keep their own gene only.
   const hasAliasRoute = tables.human !== undefined && tables.aliases !== undefined;
   const byEntrez = new Map<string, number>();
-  const isAmbiguousColumn = new Set<number>();
+  const ambiguousByEntrez = new Map<string, number>();
+  const modelEntrez = hasAliasRoute ? entrezOfList(modelGenes, tables) : null;
   if (hasAliasRoute) {
-    genes.forEach((g, j) => {
-      const ids = entrezOf(g, tables);
-      if (ids.length > 1) isAmbiguousColumn.add(j);
-      for (const e of ids) if (!byEntrez.has(e)) byEntrez.set(e, j);
+    const d = entrezOfList(genes, tables);
+    d.ids.forEach((ids, j) => {
+      const target = d.isAmbiguous[j] ? ambiguousByEntrez : byEntrez;
+      for (const e of ids) if (!target.has(e)) target.set(e, j);
     });
   }
 
   const datasetInfo = detectSpecies(genes, tables.orthologs);
   const modelInfo = detectSpecies(modelGenes, tables.orthologs);
-  const isCrossSpecies =
-    datasetInfo.species !== 'unknown' && modelInfo.species !== 'unknown' && datasetInfo.species !== modelInfo.species;
+  const isCrossSpecies = datasetInfo.species !== 'unknown' && modelInfo.species !== 'unknown' && datasetInfo.species !== modelInfo.species;
   const isOrthologMapped = Boolean(opts.useOrthologs && isCrossSpecies && tables.orthologs);
   const orthologsOf = (name: string): string[] | null => {
     const t = tables.orthologs!;
@@ -176,7 +199,7 @@ export function alignToModel(dataset: { genes: string[]; geneIds?: string[] }, m
   const datasetColumn = new Int32Array(nModel).fill(-1);
   const routes: (MatchRoute | null)[] = new Array(nModel).fill(null);
   const missing: string[] = [];
-  const ambiguousAliasMatches: string[] = [];
+  const ambiguousAliases: { modelGene: string; datasetGene: string }[] = [];
   modelGenes.forEach((name, i) => {
     let hit: [number, MatchRoute] | null = null;
     if (isOrthologMapped) {
@@ -205,14 +228,13 @@ export function alignToModel(dataset: { genes: string[]; geneIds?: string[] }, m
         const bySymbol = !hit && symbol ? lookupName(symbol) : null;
         if (bySymbol) hit = [bySymbol[0], 'ensembl'];
       }
-      if (!hit && hasAliasRoute) {
-        for (const e of entrezOf(name, tables)) {
-          const j = byEntrez.get(e);
-          if (j !== undefined) {
-            hit = [j, 'alias'];
-            if (isAmbiguousColumn.has(j)) ambiguousAliasMatches.push(name);
-            break;
-          }
+      if (!hit && modelEntrez && !modelEntrez.isAmbiguous[i]) {
+        const ids = modelEntrez.ids[i];
+        const j = ids.map((e) => byEntrez.get(e)).find((c) => c !== undefined);
+        if (j !== undefined) hit = [j, 'alias'];
+        else {
+          const a = ids.map((e) => ambiguousByEntrez.get(e)).find((c) => c !== undefined);
+          if (a !== undefined) ambiguousAliases.push({ modelGene: name, datasetGene: genes[a] });
         }
       }
     }
@@ -234,6 +256,7 @@ export function alignToModel(dataset: { genes: string[]; geneIds?: string[] }, m
     byRoute,
     missing,
     duplicateGenes,
+    ambiguousAliases,
     isTrustworthy,
     isOrthologMappingSuggested,
     isOrthologMapped,
@@ -252,7 +275,7 @@ export function alignToModel(dataset: { genes: string[]; geneIds?: string[] }, m
     matchedFraction,
     isTrustworthy,
     duplicateGenes,
-    ambiguousAliasMatches,
+    ambiguousAliases,
     datasetSpecies: datasetInfo.species,
     modelSpecies: modelInfo.species,
     isOrthologMappingSuggested,
@@ -282,6 +305,7 @@ function describe(r: {
   byRoute: Record<MatchRoute, number>;
   missing: string[];
   duplicateGenes: string[];
+  ambiguousAliases: { modelGene: string; datasetGene: string }[];
   isTrustworthy: boolean;
   isOrthologMappingSuggested: boolean;
   isOrthologMapped: boolean;
@@ -300,11 +324,20 @@ function describe(r: {
         : `Load the Ensembl 105 human-mouse ortholog table to map them as orthologs.`)
     );
   }
-  const parts = (Object.keys(r.byRoute) as MatchRoute[]).filter((k) => r.byRoute[k] > 0).map((k) => `${fmt(r.byRoute[k])} ${ROUTE_WORDS[k]}`);
+  const parts = (Object.keys(r.byRoute) as MatchRoute[])
+    .filter((k) => r.byRoute[k] > 0)
+    .map((k) => `${fmt(r.byRoute[k])} ${ROUTE_WORDS[k]}`);
   const lead = r.isOrthologMapped ? `Mapped ${r.datasetSpecies} genes to the model's ${r.modelSpecies} genes: matched` : 'Matched';
   let s = `${lead} ${fmt(r.nMatched)} of ${fmt(r.nModel)} model genes (${pct}%)${parts.length ? `: ${parts.join(', ')}` : ''}.`;
   if (r.missing.length > 0) {
     s += ` ${fmt(r.missing.length)} are missing and filled with 0 (e.g. ${r.missing.slice(0, 5).join(', ')}).`;
+  }
+  if (r.ambiguousAliases.length > 0) {
+    const eg = r.ambiguousAliases
+      .slice(0, 3)
+      .map((a) => `${a.modelGene} ~ ${a.datasetGene}`)
+      .join(', ');
+    s += ` ${fmt(r.ambiguousAliases.length)} of the missing have only an old name in the dataset that names several genes (e.g. ${eg}), so they were not guessed.`;
   }
   if (r.duplicateGenes.length > 0) {
     s += ` ${fmt(r.duplicateGenes.length)} gene names occur more than once in the dataset; the first of each is used.`;

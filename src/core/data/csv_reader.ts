@@ -73,7 +73,8 @@ export function guessOrientation(
 ): OrientationGuess {
   const rows = sample(rowNames, 2000);
   const cols = sample(columnNames, 2000);
-  let evidence = fraction(cols, looksLikeGene) - fraction(rows, looksLikeGene) + fraction(rows, looksLikeCellId) - fraction(cols, looksLikeCellId);
+  let evidence =
+    fraction(cols, looksLikeGene) - fraction(rows, looksLikeGene) + fraction(rows, looksLikeCellId) - fraction(cols, looksLikeCellId);
   let scale = 2;
   if (opts.isKnownGene) {
     evidence += 2 * (fraction(cols, opts.isKnownGene) - fraction(rows, opts.isKnownGene));
@@ -303,7 +304,11 @@ export async function readDenseCsv(input: Uint8Array | string, opts: CsvReadOpti
   const notes: string[] = [];
   let orientation = opts.orientation;
   if (!orientation) {
-    const guess = guessOrientation(o.rowNames, columnNames, { isKnownGene: opts.isKnownGene, nRows: o.nDataLines, nColumns: columnNames.length });
+    const guess = guessOrientation(o.rowNames, columnNames, {
+      isKnownGene: opts.isKnownGene,
+      nRows: o.nDataLines,
+      nColumns: columnNames.length,
+    });
     orientation = guess.orientation;
     notes.push(
       `Read as ${orientation === 'cells-x-genes' ? 'one line per cell, genes along the header' : 'one line per gene, cells along the header'} (guessed with confidence ${guess.confidence.toFixed(2)}): ${guess.reason}`,
@@ -324,8 +329,8 @@ export async function readDenseCsv(input: Uint8Array | string, opts: CsvReadOpti
   // cells-x-genes: CSR rows as they come; genes-x-cells: COO by gene, transposed at the end.
   const indptr = new Growable(new Uint32Array(1024), (n) => new Uint32Array(n));
   indptr.push(0);
-  const major = new Growable(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
-  const minor = new Growable(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
+  const colIdx = new Growable(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
+  const rowIdx = new Growable(new Uint32Array(1 << 16), (n) => new Uint32Array(n));
   const values = new Growable(new Float32Array(1 << 16), (n) => new Float32Array(n));
   let isHeader = true;
   await forEachLine(
@@ -358,16 +363,19 @@ export async function readDenseCsv(input: Uint8Array | string, opts: CsvReadOpti
               `${where} holds "${tok}", which is not a finite number (NaN or Inf). Expression values must be finite: replace it (for example with 0) or drop that gene or cell, then open the file again.`,
             );
           }
-          const hint = tok === '' || /^(na|n\/a|null|none)$/i.test(tok) ? ' An empty or NA cell is a missing value: fill it with 0 if that is what it means.' : '';
+          const hint =
+            tok === '' || /^(na|n\/a|null|none)$/i.test(tok)
+              ? ' An empty or NA cell is a missing value: fill it with 0 if that is what it means.'
+              : '';
           throw new Error(
             `${where} holds "${tok.slice(0, 40)}", which is not a number. Every value after the name column must be a number.${hint} Fix that cell, or remove the line if it is not expression data.`,
           );
         }
         if (v === 0) continue;
-        if (isCellsByLine) minor.push(j);
+        if (isCellsByLine) colIdx.push(j);
         else {
-          major.push(j);
-          minor.push(li);
+          colIdx.push(li);
+          rowIdx.push(j);
         }
         values.push(v);
       }
@@ -387,14 +395,14 @@ export async function readDenseCsv(input: Uint8Array | string, opts: CsvReadOpti
         nRows: cellIds.length,
         nCols,
         indptr: indptr.trimmed(),
-        indices: narrowIndices(minor.trimmed(), nCols),
+        indices: narrowIndices(colIdx.trimmed(), nCols),
         data: values.trimmed(),
       }
-    : transposeCoo(cellIds.length, rawGenes.length, major.trimmed(), minor.trimmed(), values.trimmed());
+    : transposeCoo(cellIds.length, rawGenes.length, colIdx.trimmed(), rowIdx.trimmed(), values.trimmed());
   const unique = makeUnique(rawGenes);
   const note = uniqueNamesNote(unique.renamed, 'gene names');
   if (note) notes.push(note);
-  const isEnsembl = unique.names.every((g) => ENSEMBL_RE.test(g));
+  const isEnsembl = rawGenes.every((g) => ENSEMBL_RE.test(g));
   return {
     name: opts.name ?? (opts.fileName ? baseName(opts.fileName) : 'Expression table'),
     matrix,
@@ -433,8 +441,8 @@ function narrowIndices(indices: Uint32Array, nCols: number): Uint32Array | Uint1
 }
 
 /**
- * CSR `[nRows, nCols]` from triplets listed by column (`cols` non-decreasing): a counting sort by
- * row keeps each row's column indices sorted without a sort pass.
+ * CSR `[nRows, nCols]` from triplets listed by column (`cols` non-decreasing, as a one-line-per-gene
+ * table yields them): a stable counting sort by row keeps each row's columns sorted without a sort pass.
  */
 function transposeCoo(nRows: number, nCols: number, cols: Uint32Array, rows: Uint32Array, vals: Float32Array): CsrMatrix {
   const nnz = vals.length;
@@ -459,7 +467,7 @@ const CATEGORY_NAME_RE = /cluster|label|type|batch|sample|donor|leiden|louvain|g
  * Turns per-cell string columns into obs columns: numeric when every present value is a finite
  * number (missing: '', NA, NaN -> NaN), else categorical (missing -> code -1). Integer columns whose
  * name says they are groups (cluster, label, type, batch, sample, donor, leiden, louvain, ...) stay
- * categorical. Numeric runs NAME_1, NAME_2, ... become an obsm embedding `X_name`.
+ * categorical. Numeric runs NAME_1, NAME_2, ... become an obsm embedding `X_name` (and leave obs).
  * `values[c][i]` is column c for cell i, undefined when the cell has no row.
  */
 export function obsFromColumns(
@@ -505,17 +513,25 @@ export function obsFromColumns(
     }
   });
   const obsm: Record<string, Embedding> = {};
+  const consumed = new Set<string>();
   for (const name of numeric.keys()) {
-    const m = /^(.+?)[_-]?1$/.exec(name);
+    const m = consumed.has(name) ? null : /^(.+?)[_-]?1$/.exec(name);
     if (!m) continue;
     const prefix = m[1];
     const parts: Float32Array[] = [];
+    const used: string[] = [];
     for (let d = 1; ; d++) {
-      const part = numeric.get(`${prefix}_${d}`) ?? numeric.get(`${prefix}${d}`) ?? numeric.get(`${prefix}-${d}`);
-      if (!part) break;
-      parts.push(part);
+      const col = [`${prefix}_${d}`, `${prefix}${d}`, `${prefix}-${d}`].find((c) => numeric.has(c));
+      if (!col) break;
+      parts.push(numeric.get(col)!);
+      used.push(col);
     }
     if (parts.length < 2) continue;
+    // The coordinates live on as the embedding, not as separate obs columns.
+    for (const c of used) {
+      delete obs[c];
+      consumed.add(c);
+    }
     const dim = parts.length;
     const emb = new Float32Array(nCells * dim);
     for (let i = 0; i < nCells; i++) for (let d = 0; d < dim; d++) emb[i * dim + d] = parts[d][i];
@@ -612,7 +628,9 @@ export function joinMetadata(dataset: Dataset, csvText: string, opts: { idColumn
     }
     seenAt.set(id, ri);
     if (r.length !== width) {
-      throw new Error(`Line ${ri + 2} of ${fileName} has ${r.length} fields but the header has ${width}; every row needs one value per column.`);
+      throw new Error(
+        `Line ${ri + 2} of ${fileName} has ${r.length} fields but the header has ${width}; every row needs one value per column.`,
+      );
     }
     const cell = cellIndex.get(key(id));
     if (cell === undefined) {

@@ -66,7 +66,12 @@ export interface HumanGeneTable {
  * entrez_id, symbol, gene_name, gene_type, chromosome, ensembl_ids (comma-separated) per line.
  */
 export function parseHumanGenes(text: string): HumanGeneTable {
-  const t: HumanGeneTable = { symbolByEntrez: new Map(), entrezBySymbol: new Map(), entrezByEnsembl: new Map(), ensemblByEntrez: new Map() };
+  const t: HumanGeneTable = {
+    symbolByEntrez: new Map(),
+    entrezBySymbol: new Map(),
+    entrezByEnsembl: new Map(),
+    ensemblByEntrez: new Map(),
+  };
   const all = lines(text);
   const header = all[0]?.split('\t') ?? [];
   const col = (name: string, fallback: number) => (header.includes(name) ? header.indexOf(name) : fallback);

@@ -70,8 +70,10 @@ export interface Hdf5Module {
 
 /** Options every HDF5 reader takes. */
 export interface Hdf5ReadOptions {
-  /** Dataset name shown in the UI and used in error sentences; defaults to the file's kind. */
+  /** Dataset name shown in the UI; defaults to the file's kind. */
   name?: string;
+  /** The file's name as the user knows it (e.g. 'pbmc.h5ad'), for sentences; defaults to `name`. */
+  fileName?: string;
   /** Most bytes the parsed dataset may occupy in memory; default `DEFAULT_MAX_BYTES`. */
   maxBytes?: number;
   /** Called with the fraction of the matrix read, in [0, 1]. */
@@ -126,9 +128,18 @@ export function openHdf5(h5: Hdf5Module, path: string, fileName: string): H5File
       `The file ${fileName} is not an HDF5 file (it lacks the HDF5 signature), so it cannot be an .h5ad, .loom or Cell Ranger .h5 file. If it is text (CSV, TSV or MatrixMarket), give it that extension; otherwise save it again from Python with adata.write_h5ad().`,
     );
   }
+  let file: H5File | undefined;
   try {
-    return new h5.File(path, 'r');
+    file = new h5.File(path, 'r');
+    // h5wasm may hand back a handle to a file HDF5 refused (a truncated one); listing the root tells.
+    file.keys();
+    return file;
   } catch {
+    try {
+      file?.close();
+    } catch {
+      // Closing a handle HDF5 never opened fails too; nothing is left to release.
+    }
     throw new Error(
       `The file ${fileName} starts like an HDF5 file but could not be opened; it is probably truncated or damaged. Download or export it again.`,
     );
@@ -245,6 +256,34 @@ export function checkFilters(ds: H5Dataset, fileName: string, label: string): vo
   }
 }
 
+/** h5wasm's failure as a sentence: HDF5 reports damage as a bare "error" or an error stack. */
+function damaged(ds: H5Dataset, e: unknown): Error {
+  if (e instanceof Error && e.name === 'AbortError') return e;
+  return new Error(
+    `The data at ${ds.path} could not be read (h5wasm said "${String(e instanceof Error ? e.message : e)
+      .split('\n')[0]
+      .slice(0, 120)}"); the file is probably truncated or damaged. Download or export it again.`,
+  );
+}
+
+/** `ds.slice(ranges)`, with a damaged file reported as a sentence. */
+function sliceOf(ds: H5Dataset, ranges: H5Slice[]): unknown {
+  try {
+    return ds.slice(ranges);
+  } catch (e) {
+    throw damaged(ds, e);
+  }
+}
+
+/** `ds.value`, with a damaged file reported as a sentence. */
+function valueOf(ds: H5Dataset): unknown {
+  try {
+    return ds.value;
+  } catch (e) {
+    throw damaged(ds, e);
+  }
+}
+
 /** Converts what h5wasm returns for a numeric read into a plain typed array (BigInts to Float64). */
 function toNumericArray(raw: unknown, label: string): NumericArray {
   if (raw instanceof BigInt64Array || raw instanceof BigUint64Array) return Float64Array.from(raw, Number);
@@ -253,24 +292,43 @@ function toNumericArray(raw: unknown, label: string): NumericArray {
   throw new Error(`${label} does not hold numbers; the file does not follow its format's layout.`);
 }
 
-/** Elements [start, end) of a 1-D numeric dataset. */
-export function readRange(ds: H5Dataset, start: number, end: number): NumericArray {
+/**
+ * `a` as a Float64Array (a native converting copy unless it already is one). Hot loops read only
+ * Float64Arrays: indexing a mix of typed-array kinds at one site is several times slower in V8.
+ */
+export function asFloat64(a: NumericArray): Float64Array {
+  if (a instanceof Float64Array) return a;
+  const out = new Float64Array(a.length);
+  out.set(a);
+  return out;
+}
+
+/** `a` as a Float32Array (a native converting copy unless it already is one). */
+export function asFloat32(a: NumericArray): Float32Array {
+  if (a instanceof Float32Array) return a;
+  const out = new Float32Array(a.length);
+  out.set(a);
+  return out;
+}
+
+/** Elements [start, end) of a 1-D numeric dataset, as float64 (exact for every integer index). */
+export function readRange(ds: H5Dataset, start: number, end: number): Float64Array {
   if (end <= start) return new Float64Array(0);
-  return toNumericArray(ds.slice([[start, end]]), ds.path);
+  return asFloat64(toNumericArray(sliceOf(ds, [[start, end]]), ds.path));
 }
 
 /** A whole numeric dataset (any rank, row-major), read in chunks along its first axis. */
 export function readNumbers(ds: H5Dataset): NumericArray {
   const shape = shapeOf(ds);
-  if (shape.length === 0) return toNumericArray(ds.value, ds.path);
+  if (shape.length === 0) return toNumericArray(valueOf(ds), ds.path);
   const total = shape.reduce((a, b) => a * b, 1);
-  if (total <= READ_CHUNK) return toNumericArray(ds.value ?? new Float64Array(0), ds.path);
+  if (total <= READ_CHUNK) return toNumericArray(valueOf(ds) ?? new Float64Array(0), ds.path);
   const rowLen = total / shape[0];
   const rowsPer = Math.max(1, Math.floor(READ_CHUNK / rowLen));
   const parts: NumericArray[] = [];
   for (let r = 0; r < shape[0]; r += rowsPer) {
     const ranges: H5Slice[] = [[r, Math.min(shape[0], r + rowsPer)], ...shape.slice(1).map((): H5Slice => [])];
-    parts.push(toNumericArray(ds.slice(ranges), ds.path));
+    parts.push(toNumericArray(sliceOf(ds, ranges), ds.path));
   }
   const Ctor = parts[0].constructor as new (n: number) => NumericArray;
   const out = new Ctor(total);
@@ -289,7 +347,7 @@ export function readNumbers(ds: H5Dataset): NumericArray {
 export function readStrings(ds: H5Dataset): string[] {
   const t = ds.metadata.type;
   if (t === H5T.STRING) {
-    const v = ds.value;
+    const v = valueOf(ds);
     const arr = Array.isArray(v) ? v : v === null || v === undefined ? [] : [v];
     // Fixed-length strings may be space-padded (Fortran style); variable-length ones are kept as written.
     return ds.metadata.vlen ? arr.map(String) : arr.map((s) => String(s).replace(/[\0 ]+$/, ''));
@@ -303,7 +361,8 @@ export function readStrings(ds: H5Dataset): string[] {
 export function formatBytes(bytes: number): string {
   if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
   if (bytes >= 1e6) return `${Math.round(bytes / 1e6)} MB`;
-  return `${Math.max(1, Math.round(bytes / 1e3))} KB`;
+  if (bytes >= 1e3) return `${Math.round(bytes / 1e3)} KB`;
+  return `${Math.round(bytes)} bytes`;
 }
 
 /**
@@ -464,14 +523,7 @@ function duplicateEntry(row: number, col: number, o: Opts): never {
 }
 
 /** Sorts one row's [start, end) entries by column (rows written out of order by some tools). */
-function sortRow(
-  indices: Uint16Array | Uint32Array,
-  data: Float32Array,
-  start: number,
-  end: number,
-  row: number,
-  o: Opts,
-): void {
+function sortRow(indices: Uint16Array | Uint32Array, data: Float32Array, start: number, end: number, row: number, o: Opts): void {
   const order = Array.from({ length: end - start }, (_, i) => start + i).sort((a, b) => indices[a] - indices[b]);
   const cols = order.map((k) => indices[k]);
   const vals = order.map((k) => data[k]);
@@ -483,8 +535,8 @@ function sortRow(
 }
 
 /** Reads an indptr dataset and checks it describes `nnz` entries in `n` compressed rows or columns. */
-function readIndptr(ds: H5Dataset, n: number, nnz: number, what: 'rows' | 'columns', o: Opts): NumericArray {
-  const indptr = readNumbers(ds);
+function readIndptr(ds: H5Dataset, n: number, nnz: number, what: 'rows' | 'columns', o: Opts): Float64Array {
+  const indptr = asFloat64(readNumbers(ds));
   let isValid = indptr.length === n + 1 && indptr[0] === 0 && indptr[n] === nnz;
   for (let i = 0; isValid && i < n; i++) isValid = indptr[i] <= indptr[i + 1];
   if (!isValid) {
@@ -517,7 +569,6 @@ export async function readMatrix(src: MatrixSource, opts: MatrixReadOptions): Pr
   return src.layout === 'csr' ? readCsr(src, o) : readCsc(src, o);
 }
 
-
 async function readDense(src: Extract<MatrixSource, { layout: 'dense' }>, o: Opts): Promise<MatrixRead> {
   const { nRows, nCols, isTransposed } = src;
   // A block of whole cells: rows of a cells x genes array, or columns of a genes x cells one.
@@ -527,7 +578,7 @@ async function readDense(src: Extract<MatrixSource, { layout: 'dense' }>, o: Opt
     await checkpoint(o.signal);
     const r1 = Math.min(nRows, r0 + cellsPer);
     const nb = r1 - r0;
-    const block = toNumericArray(src.data.slice(isTransposed ? [[], [r0, r1]] : [[r0, r1], []]), src.label);
+    const block = asFloat64(toNumericArray(sliceOf(src.data, isTransposed ? [[], [r0, r1]] : [[r0, r1], []]), src.label));
     if (!b) {
       // Size the arrays from the first block's density; the builder re-checks the budget as it grows.
       let nz = 0;
@@ -553,7 +604,9 @@ async function readCsr(src: Extract<MatrixSource, { layout: 'csr' | 'csc' }>, o:
   const { nRows, nCols } = src;
   const nnz = shapeOf(src.data)[0] ?? 0;
   if ((shapeOf(src.indices)[0] ?? 0) !== nnz) {
-    throw new Error(`In ${o.fileName}, ${src.label} has ${nnz} values but a different number of indices; the file is damaged. Export it again.`);
+    throw new Error(
+      `In ${o.fileName}, ${src.label} has ${nnz} values but a different number of indices; the file is damaged. Export it again.`,
+    );
   }
   const indptr = readIndptr(src.indptr, nRows, nnz, 'rows', o);
   const map = src.columnMap;
@@ -660,9 +713,11 @@ export function sampleForScaling(src: MatrixSource): ScaleSample {
     if (v < 0) nNegative++;
   };
   if (src.layout === 'dense') {
-    nCells = Math.min(nRows, Math.max(1, Math.floor(budget / Math.max(1, nCols))));
-    const block = toNumericArray(src.data.slice(src.isTransposed ? [[], [0, nCells]] : [[0, nCells], []]), src.label);
-    for (let i = 0; i < nCells; i++) for (let j = 0; j < nCols; j++) add(j, src.isTransposed ? block[j * nCells + i] : block[i * nCols + j]);
+    // At least 50 cells, so even a 60,000-gene matrix gets a usable per-gene mean.
+    nCells = Math.min(nRows, Math.max(50, Math.floor(budget / Math.max(1, nCols))));
+    const block = asFloat64(toNumericArray(sliceOf(src.data, src.isTransposed ? [[], [0, nCells]] : [[0, nCells], []]), src.label));
+    for (let i = 0; i < nCells; i++)
+      for (let j = 0; j < nCols; j++) add(j, src.isTransposed ? block[j * nCells + i] : block[i * nCols + j]);
   } else if (src.layout === 'csr') {
     const ptr = readRange(src.indptr, 0, Math.min(nRows, 5000) + 1);
     nCells = ptr.length - 1;
@@ -673,7 +728,7 @@ export function sampleForScaling(src: MatrixSource): ScaleSample {
   } else {
     // CSC: whole columns are cheap to read, and give each gene's statistics over every cell.
     nCells = nRows;
-    const ptr = readNumbers(src.indptr);
+    const ptr = asFloat64(readNumbers(src.indptr));
     genes = 0;
     while (genes < nCols && ptr[genes + 1] <= budget) genes++;
     genes = Math.max(1, Math.min(genes, nCols));

@@ -194,7 +194,8 @@ interface MatrixCheck {
  * lists, so a mismatch is caught before the expensive parse. Returns a cells x genes CSR.
  */
 async function readCheckedMatrix(bytes: Uint8Array, c: MatrixCheck, opts: ReadOptions, notes: string[]): Promise<CsrMatrix> {
-  if (bytes.length === 0) throw new Error(`The file ${c.matrixName} is empty (0 bytes); re-download it or choose the matrix.mtx(.gz) file itself.`);
+  if (bytes.length === 0)
+    throw new Error(`The file ${c.matrixName} is empty (0 bytes); re-download it or choose the matrix.mtx(.gz) file itself.`);
   const raw = await gunzipIfNeeded(bytes, c.matrixName, opts.gunzip);
   opts.onProgress?.(0.3);
   await checkpoint(opts.signal);
@@ -205,19 +206,23 @@ async function readCheckedMatrix(bytes: Uint8Array, c: MatrixCheck, opts: ReadOp
   if (size) {
     const [fileRows, fileCols] = size;
     const flipped: MtxOrientation = c.expected === 'genes-x-cells' ? 'cells-x-genes' : 'genes-x-cells';
-    const dims = (o: MtxOrientation) => (o === 'genes-x-cells' ? { cells: fileCols, genes: fileRows } : { cells: fileRows, genes: fileCols });
+    const dims = (o: MtxOrientation) =>
+      o === 'genes-x-cells' ? { cells: fileCols, genes: fileRows } : { cells: fileRows, genes: fileCols };
     const want = dims(c.expected);
     const alt = dims(flipped);
     if (want.cells === 0 || (alt.cells === 0 && alt.genes === c.nGenes)) {
       throw new Error(
-        `The matrix ${c.matrixName} holds 0 cells (its size line is "${fileRows} ${fileCols} ${size[2]}"), so there is nothing to show. Choose a matrix with cells, e.g. Cell Ranger's filtered_feature_bc_matrix.`,
+        `The matrix file ${c.matrixName} holds 0 cells (its size line is "${fileRows} ${fileCols} ${size[2]}"), so there is nothing to show. Choose a matrix with cells, e.g. Cell Ranger's filtered_feature_bc_matrix.`,
       );
     }
     for (const [list, n] of [
       [c.cellsName, c.nCells],
       [c.genesName, c.nGenes],
     ] as const) {
-      if (n === 0) throw new Error(`The file ${list} is empty (it lists nothing), but the matrix is ${fileRows} x ${fileCols}; re-download it or choose the right file.`);
+      if (n === 0)
+        throw new Error(
+          `The file ${list} is empty (it lists nothing), but the matrix is ${fileRows} x ${fileCols}; re-download it or choose the right file.`,
+        );
     }
     if (want.cells === c.nCells && want.genes === c.nGenes) {
       // The layout the format promises.
@@ -257,13 +262,18 @@ export interface TenxReadOptions extends ReadOptions {
  * `genes` (repeats made unique, scanpy-style, with a note) and ids in `geneIds`. Non-"Gene
  * Expression" features are dropped unless `isAllFeatureTypes`. Errors are sentences.
  */
-export async function readTenxMtx(files: { matrix: Uint8Array; features: Uint8Array; barcodes: Uint8Array }, opts: TenxReadOptions = {}): Promise<Dataset> {
+export async function readTenxMtx(
+  files: { matrix: Uint8Array; features: Uint8Array; barcodes: Uint8Array },
+  opts: TenxReadOptions = {},
+): Promise<Dataset> {
   const names = { matrix: 'matrix.mtx', features: 'features.tsv', barcodes: 'barcodes.tsv', ...opts.fileNames };
   const notes: string[] = [];
   const featureText = decodeText(await gunzipIfNeeded(files.features, names.features, opts.gunzip), names.features);
   const table = parseGeneTable(featureText, names.features);
   const barcodeLines = textLines(decodeText(await gunzipIfNeeded(files.barcodes, names.barcodes, opts.gunzip), names.barcodes));
   const cellIds = barcodeLines.map((l) => l.split('\t')[0].trim());
+  // Cheap checks on the side tables go before the expensive matrix parse.
+  checkUniqueCellIds(cellIds, names.barcodes, (i) => `lines ${i + 1}`);
   opts.onProgress?.(0.05);
   await checkpoint(opts.signal);
   let matrix = await readCheckedMatrix(
@@ -279,7 +289,6 @@ export async function readTenxMtx(files: { matrix: Uint8Array; features: Uint8Ar
     opts,
     notes,
   );
-  checkUniqueCellIds(cellIds, names.barcodes, (i) => `lines ${i + 1}`);
   let { genes, geneIds } = table;
   const isExpression = table.types.map((t) => t === '' || t === 'Gene Expression');
   if (!opts.isAllFeatureTypes && isExpression.some((x) => !x) && isExpression.some((x) => x)) {
@@ -338,6 +347,15 @@ export async function readMtxWithTables(
     header = ['barcode'];
   }
   const cellIds = rows.map((r) => (r[0] ?? '').trim());
+  const lineOffset = header === csv.header ? 2 : 1;
+  checkUniqueCellIds(cellIds, names.cells, (i) => `lines ${i + lineOffset}`);
+  rows.forEach((r, i) => {
+    if (r.length !== header.length) {
+      throw new Error(
+        `Line ${i + lineOffset} of ${names.cells} has ${r.length} fields but its header has ${header.length}; every line needs one value per column.`,
+      );
+    }
+  });
   opts.onProgress?.(0.05);
   await checkpoint(opts.signal);
   const matrix = await readCheckedMatrix(
@@ -353,15 +371,6 @@ export async function readMtxWithTables(
     opts,
     notes,
   );
-  const lineOffset = header === csv.header ? 2 : 1;
-  checkUniqueCellIds(cellIds, names.cells, (i) => `lines ${i + lineOffset}`);
-  rows.forEach((r, i) => {
-    if (r.length !== header.length) {
-      throw new Error(
-        `Line ${i + lineOffset} of ${names.cells} has ${r.length} fields but its header has ${header.length}; every line needs one value per column.`,
-      );
-    }
-  });
   const metaNames = header.slice(1);
   const { obs, obsm } = obsFromColumns(
     metaNames,

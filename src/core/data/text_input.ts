@@ -43,6 +43,7 @@ export async function gunzipIfNeeded(bytes: Uint8Array, fileName: string, gunzip
     const why = e instanceof Error ? e.message : String(e);
     throw new Error(
       `The file ${fileName} is a truncated gzip (or a damaged one: the decompressor said "${why}"); re-download it, or decompress it yourself to check.`,
+      { cause: e },
     );
   }
 }
@@ -61,7 +62,19 @@ export function decodeText(bytes: Uint8Array, fileName: string): string {
   for (let i = 0; i < head; i++) {
     if (bytes[i] === 0) throw new Error(`The file ${fileName} is binary, not text; choose the plain or gzipped text file.`);
   }
-  const text = decoder.decode(bytes);
+  let text: string;
+  try {
+    text = decoder.decode(bytes);
+  } catch (e) {
+    // V8 caps a string near 2^29 characters (~512 MB); a bigger text file cannot be held whole.
+    if (e instanceof RangeError) {
+      throw new Error(
+        `The file ${fileName} is ${fmt(Math.round(bytes.length / 1e6))} MB of text, more than a browser can hold as one string (about 512 MB). Open a subset of cells or genes, or the same data as .h5ad.`,
+        { cause: e },
+      );
+    }
+    throw e;
+  }
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 

@@ -1,0 +1,59 @@
+/**
+ * Opens a user's HDF5 file (.h5ad, .loom, Cell Ranger .h5) in the worker with h5wasm. The File is
+ * mounted with WORKERFS, so HDF5 reads the parts it needs straight from disk instead of copying the
+ * whole file into h5wasm's 32-bit heap (ISSUE-NOTES: Memory). h5wasm embeds its wasm binary, so no
+ * extra request is made.
+ */
+import h5wasm from 'h5wasm';
+import type { Dataset } from '../core/data/dataset.ts';
+import { detectHdf5Layout, openHdf5, unknownLayoutError, type Hdf5Module, type Hdf5ReadOptions, type H5Fs } from '../core/data/hdf5.ts';
+import { readH5ad } from '../core/data/h5ad.ts';
+import { readLoom } from '../core/data/loom.ts';
+import { readTenxH5 } from '../core/data/tenx_h5.ts';
+
+interface EmscriptenFs extends H5Fs {
+  mkdir(path: string): void;
+  rmdir(path: string): void;
+  mount(type: unknown, opts: { files: File[] }, mountpoint: string): void;
+  unmount(mountpoint: string): void;
+  filesystems: { WORKERFS: unknown };
+}
+
+let mountCount = 0;
+
+/** Reads one HDF5 file into a Dataset; `notes` says what the reader chose (e.g. raw/X over a scaled X). */
+export async function readHdf5File(file: File, opts: Hdf5ReadOptions = {}): Promise<{ dataset: Dataset; notes: string[] }> {
+  const module = await h5wasm.ready;
+  const fs = module.FS as unknown as EmscriptenFs;
+  const dir = `/glasswing-${++mountCount}`;
+  fs.mkdir(dir);
+  fs.mount(fs.filesystems.WORKERFS, { files: [file] }, dir);
+  const h5: Hdf5Module = { File: h5wasm.File as unknown as Hdf5Module['File'], FS: fs };
+  let handle: ReturnType<typeof openHdf5> | undefined;
+  try {
+    handle = openHdf5(h5, `${dir}/${file.name}`, file.name);
+    const layout = detectHdf5Layout(handle);
+    const name = file.name.replace(/\.(h5ad|h5|hdf5|loom)$/i, '');
+    const common = { ...opts, name };
+    if (layout === 'h5ad') {
+      const read = await readH5ad(handle, common);
+      return { dataset: read.dataset, notes: read.dataset.notes ?? [] };
+    }
+    if (layout === 'loom') {
+      const read = await readLoom(handle, common);
+      return { dataset: read.dataset, notes: read.dataset.notes ?? [] };
+    }
+    if (layout === '10x-h5') {
+      const dataset = await readTenxH5(handle, common);
+      return { dataset, notes: dataset.notes ?? [] };
+    }
+    throw unknownLayoutError(file.name, handle);
+  } finally {
+    try {
+      handle?.close();
+    } finally {
+      fs.unmount(dir);
+      fs.rmdir(dir);
+    }
+  }
+}
