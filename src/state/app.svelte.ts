@@ -116,7 +116,7 @@ export class AppState {
       this.status = 'Loading PBMC 3k…';
       this.showDataset(await this.engine.loadDataset(abs(DEMO.dataset)));
       this.status = 'Loading models…';
-      this.models = await this.engine.loadModels(abs(DEMO.classifier), abs(DEMO.vae));
+      this.models = await this.engine.loadModels(abs(DEMO.classifier), abs(DEMO.vae), new URL('./', location.href).href);
       await this.runModels();
       void this.refreshCache();
     } catch (err) {
@@ -141,6 +141,20 @@ export class AppState {
     try {
       this.status = 'Reopening from the cache…';
       await this.afterDatasetChange(await this.engine.openCached(hash));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Maps mouse genes to their human orthologs (or back), then reruns the models. */
+  async setOrthologMapping(isOn: boolean): Promise<void> {
+    try {
+      const alignment = await this.engine.setOrthologMapping(isOn);
+      if (this.models) this.models = { ...this.models, alignment };
+      this.selectedCell = null;
+      this.explain = null;
+      this.graph = null;
+      await this.runModels();
     } catch (err) {
       this.fail(err);
     }

@@ -6,8 +6,11 @@ import * as tf from '@tensorflow/tfjs';
 import { chooseBackend, medianMatMulMs, trySetBackend, type BackendChoice, type BackendName, type ProbeTimes } from '../compute/backend.ts';
 import { decodeCompact, type CompactHeader } from '../core/data/compact_format.ts';
 import type { Dataset } from '../core/data/dataset.ts';
-import { alignGenes, modelInput, type GeneAlignment } from '../core/data/preprocess.ts';
-import { CacheQuotaError, DatasetCache, datasetHash } from '../storage/dataset_cache.ts';
+import { modelInput } from '../core/data/preprocess.ts';
+import type { AlignmentReport } from '../core/data/alignment.ts';
+import { alignDataset } from './gene_alignment.ts';
+import { CacheQuotaError, DatasetCache, datasetHash, derivedKey } from '../storage/dataset_cache.ts';
+import { sha256OfChunks } from '../storage/digest.ts';
 import { readUserFiles } from './open_files.ts';
 import { validateManifest, type ClassifierManifest, type VaeManifest, type Manifest } from '../core/model/manifest.ts';
 import { integratedGradients } from '../core/attribution/integrated_gradients.ts';
@@ -64,6 +67,21 @@ async function loadManifest(url: string): Promise<Manifest> {
   return checked.manifest;
 }
 
+/**
+ * SHA-256 over the manifests and each model's topology, weight specs and weight bytes: the model
+ * half of a derived-result key, so new weights never reuse results cached for old ones.
+ */
+async function modelHash(manifests: Manifest[], parts: tf.io.ModelArtifacts[]): Promise<string> {
+  const text = new TextEncoder();
+  const chunks: Uint8Array[] = [text.encode(JSON.stringify(manifests))];
+  for (const a of parts) {
+    chunks.push(text.encode(JSON.stringify({ topology: a.modelTopology, weightSpecs: a.weightSpecs })));
+    const data = a.weightData ?? [];
+    for (const buf of Array.isArray(data) ? data : [data]) chunks.push(new Uint8Array(buf));
+  }
+  return sha256OfChunks(chunks);
+}
+
 /** Rows `[start, start+count)` of `x` `[n, g]` as a tensor. */
 const rowsTensor = (x: Float32Array, g: number, start: number, count: number) =>
   tf.tensor2d(x.subarray(start * g, (start + count) * g), [count, g]);
@@ -80,7 +98,12 @@ export class Engine {
    */
   private modelsByBackend = new Map<string, Promise<Record<ModelPart, tf.LayersModel>>>();
   private manifests: { classifier: ClassifierManifest; vae: VaeManifest } | null = null;
-  private alignment: GeneAlignment | null = null;
+  /** Hash of the loaded models (see modelHash): with the dataset hash, it keys cached derived results. */
+  private modelHash: string | null = null;
+  private alignment: AlignmentReport | null = null;
+  /** The app's base URL (where data/genes/ lives) and whether to map genes across species. */
+  private appBase = '';
+  private useOrthologs = false;
   /** `[nCells, nModelGenes]` model input (log1p CP10k of the model genes). */
   private x: Float32Array | null = null;
   private meanBaseline: Float32Array | null = null;
@@ -129,8 +152,9 @@ export class Engine {
       onProgress: (f) => onProgress?.(f, 'Reading'),
       signal: this.signal(jobId),
     });
+    const readMs = performance.now() - t0;
     const view = await this.useDataset(dataset, { source: 'file', fileName }, t0);
-    return { ...view, notes: [...notes, ...view.notes] };
+    return { ...view, notes: [...notes, ...view.notes], timings: { readMs, ...view.timings } };
   }
 
   /** Datasets in the IndexedDB cache, most recent first (empty when storage is unavailable). */
@@ -185,8 +209,11 @@ export class Engine {
     from: { source: DatasetView['source']; fileName: string; hash?: string; cacheNote?: string },
     t0: number,
   ): Promise<DatasetView> {
+    const tHash = performance.now();
     const hash = from.hash ?? (await datasetHash(ds));
+    const timings: Record<string, number> = { hashMs: performance.now() - tHash };
     let cacheNote = from.cacheNote ?? '';
+    const tCache = performance.now();
     if (from.source === 'file') {
       const cache = await this.openCache();
       if (!cache) cacheNote = 'Kept in memory only: browser storage is not available in this window.';
@@ -199,11 +226,13 @@ export class Engine {
         }
       }
     }
+    if (from.source === 'file') timings.cacheWriteMs = performance.now() - tCache;
     this.ds = ds;
     this.hash = hash;
     this.x = null;
     this.predictions = null;
-    if (this.manifests) this.prepareModelInput();
+    this.useOrthologs = false;
+    if (this.manifests) await this.prepareModelInput();
     return {
       name: ds.name,
       hash,
@@ -221,14 +250,15 @@ export class Engine {
       obsm: ds.obsm,
       provenance: ds.provenance ?? '',
       loadMs: performance.now() - t0,
+      timings,
     };
   }
 
   /** Aligns the open dataset to the models' genes and builds their input and the mean baseline. */
-  private prepareModelInput(): ModelsView['alignment'] {
+  private async prepareModelInput(): Promise<ModelsView['alignment']> {
     const ds = this.requireDataset();
     const cls = this.manifests!.classifier;
-    this.alignment = alignGenes(ds.genes, cls.input.genes);
+    this.alignment = await alignDataset(ds, cls.input.genes, { base: this.appBase || self.location.href, useOrthologs: this.useOrthologs });
     this.x = modelInput(ds, cls.preprocessing.steps, this.alignment);
     const g = cls.input.genes.length;
     const n = ds.matrix.nRows;
@@ -236,15 +266,29 @@ export class Engine {
     for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += this.x[i * g + j];
     this.meanBaseline = Float32Array.from(mean, (v) => v / Math.max(1, n));
     this.predictions = null;
-    const { nMatched, nModelGenes, missing } = this.alignment;
-    return { nMatched, nModelGenes, missing };
+    return this.alignmentReport()!;
   }
 
-  /** The alignment of the open dataset to the models (after a dataset switch). */
+  /** How the open dataset lines up with the models: counts, routes and the sentence the UI shows. */
   alignmentReport(): ModelsView['alignment'] | null {
-    if (!this.alignment) return null;
-    const { nMatched, nModelGenes, missing } = this.alignment;
-    return { nMatched, nModelGenes, missing };
+    const a = this.alignment;
+    if (!a) return null;
+    return {
+      nMatched: a.nMatched,
+      nModelGenes: a.nModelGenes,
+      missing: a.missing.slice(0, 200),
+      byRoute: a.byRoute,
+      isTrustworthy: a.isTrustworthy,
+      isOrthologMappingSuggested: a.isOrthologMappingSuggested,
+      isOrthologMapped: a.isOrthologMapped,
+      message: a.message,
+    };
+  }
+
+  /** Maps genes across species (mouse data, human model) through Ensembl orthologs, or stops doing so. */
+  async setOrthologMapping(isOn: boolean): Promise<ModelsView['alignment']> {
+    this.useOrthologs = isOn;
+    return this.prepareModelInput();
   }
 
   private cachePromise: Promise<DatasetCache | null> | null = null;
@@ -255,7 +299,7 @@ export class Engine {
   }
 
   /** Loads the classifier and the VAE (encoder + decoder) and prepares the dataset as their input. */
-  async loadModels(classifierBase: string, vaeBase: string): Promise<ModelsView> {
+  async loadModels(classifierBase: string, vaeBase: string, appBase?: string): Promise<ModelsView> {
     const t0 = performance.now();
     this.requireDataset();
     const [cls, vae] = await Promise.all([loadManifest(`${classifierBase}/manifest.json`), loadManifest(`${vaeBase}/manifest.json`)]);
@@ -270,24 +314,36 @@ export class Engine {
     for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models)) m.dispose();
     this.modelsByBackend.clear();
     this.artifacts = { classifier, encoder, decoder };
+    this.modelHash = await modelHash([cls, vae], [classifier, encoder, decoder]);
     await this.models();
     this.manifests = { classifier: cls, vae };
-    const alignment = this.prepareModelInput();
+    this.appBase = appBase ?? '';
+    const alignment = await this.prepareModelInput();
     return { classifier: cls, vae, alignment, loadMs: performance.now() - t0 };
   }
 
-  /** Encoder means z for every cell, in batches with progress. */
+  /** Encoder means z for every cell, in batches with progress; from the derived-results cache when there. */
   async encode(jobId: number, onProgress?: ProgressFn): Promise<Latent> {
     const t0 = performance.now();
+    const cached = await this.getDerived<{ z: Float32Array }>(this.derivedKeyNow('encode'));
+    if (cached) return { z: cached.z, latentDim: this.manifests!.vae.output.latentDim, ms: performance.now() - t0, fromCache: true };
     const { encoder } = await this.models();
+    const key = this.derivedKeyNow('encode');
     const z = await this.runBatched(jobId, (t) => (encoder.apply(t) as tf.Tensor[])[0], 'Encoding cells', onProgress);
-    return { z, latentDim: this.manifests!.vae.output.latentDim, ms: performance.now() - t0 };
+    await this.putDerived(key, { z });
+    return { z, latentDim: this.manifests!.vae.output.latentDim, ms: performance.now() - t0, fromCache: false };
   }
 
-  /** Classifier probabilities and predicted class for every cell. */
+  /** Classifier probabilities and predicted class for every cell; from the derived-results cache when there. */
   async predict(jobId: number, onProgress?: ProgressFn): Promise<Predictions> {
     const t0 = performance.now();
+    const cached = await this.getDerived<{ probabilities: Float32Array; predicted: Int32Array }>(this.derivedKeyNow('predict'));
+    if (cached) {
+      this.predictions = { ...cached, ms: performance.now() - t0, fromCache: true };
+      return this.predictions;
+    }
     const model = (await this.models()).classifier;
+    const key = this.derivedKeyNow('predict');
     const probabilities = await this.runBatched(
       jobId,
       (t) => tf.softmax(model.apply(t) as tf.Tensor2D),
@@ -302,8 +358,39 @@ export class Engine {
       for (let c = 1; c < k; c++) if (probabilities[i * k + c] > probabilities[i * k + best]) best = c;
       predicted[i] = best;
     }
-    this.predictions = { probabilities, predicted, ms: performance.now() - t0 };
+    await this.putDerived(key, { probabilities, predicted });
+    this.predictions = { probabilities, predicted, ms: performance.now() - t0, fromCache: false };
     return this.predictions;
+  }
+
+  /**
+   * Key of a derived result of the open dataset and models, taken when the computation reads its
+   * input. Ortholog mapping changes that input, so it is a parameter (read from the alignment that built x).
+   */
+  private derivedKeyNow(method: 'encode' | 'predict'): { key: string; datasetHash: string } | null {
+    if (!this.hash || !this.modelHash) return null;
+    const params = this.alignment?.isOrthologMapped ? { orthologs: true } : {};
+    return { key: derivedKey(this.hash, this.modelHash, method, params), datasetHash: this.hash };
+  }
+
+  /** A cached derived result, or null; the cache is only a shortcut, so its failures mean "compute it". */
+  private async getDerived<T>(key: { key: string } | null): Promise<T | null> {
+    if (!key) return null;
+    try {
+      return (await (await this.openCache())?.getDerived<T>(key.key)) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** Stores a derived result (quota errors are swallowed by the cache; other failures only cost a recomputation). */
+  private async putDerived(key: { key: string; datasetHash: string } | null, value: unknown): Promise<void> {
+    if (!key) return;
+    try {
+      await (await this.openCache())?.putDerived(key.key, key.datasetHash, value);
+    } catch {
+      // Not cached: the next request computes it again.
+    }
   }
 
   /** Encoder means of the first `nRows` cells on `backend`, then restores the chosen backend (tests, bench). */

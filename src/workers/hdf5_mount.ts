@@ -34,7 +34,7 @@ export async function readHdf5File(file: File, opts: Hdf5ReadOptions = {}): Prom
     handle = openHdf5(h5, `${dir}/${file.name}`, file.name);
     const layout = detectHdf5Layout(handle);
     const name = file.name.replace(/\.(h5ad|h5|hdf5|loom)$/i, '');
-    const common = { ...opts, name };
+    const common = { ...opts, name, fileName: file.name };
     if (layout === 'h5ad') {
       const read = await readH5ad(handle, common);
       return { dataset: read.dataset, notes: read.dataset.notes ?? [] };

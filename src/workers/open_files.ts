@@ -7,7 +7,6 @@ import type { Dataset } from '../core/data/dataset.ts';
 import { pickTenxFiles, readMtxWithTables, readTenxMtx } from '../core/data/tenx_mtx.ts';
 import { guessCsvOrientation, readDenseCsv, ORIENTATION_CONFIDENT, joinMetadata } from '../core/data/csv_reader.ts';
 import type { CancelSignal } from '../core/attribution/batching.ts';
-import { readHdf5File } from './hdf5_mount.ts';
 
 /** Decompresses gzip with the browser's own DecompressionStream (rejects on truncated input). */
 export async function gunzip(bytes: Uint8Array): Promise<Uint8Array> {
@@ -39,6 +38,8 @@ export async function readUserFiles(
 
   const hdf5 = files.find((f) => /\.(h5ad|h5|hdf5|loom)$/i.test(f.name));
   if (hdf5) {
+    // h5wasm (4.8 MB with its embedded wasm) loads only when an HDF5 file is opened.
+    const { readHdf5File } = await import('./hdf5_mount.ts');
     const { dataset, notes } = await readHdf5File(hdf5, common);
     return { dataset, fileName: hdf5.name, notes };
   }

@@ -28,6 +28,8 @@ export interface DatasetView {
   obsm: Record<string, Embedding>;
   provenance: string;
   loadMs: number;
+  /** Where the time went, ms: readMs (parse), hashMs, cacheWriteMs (file opens). */
+  timings: Record<string, number>;
 }
 
 /** A dataset in the IndexedDB cache, as the Data list shows it. */
@@ -47,7 +49,17 @@ export interface CachedDatasetView {
 export interface ModelsView {
   classifier: ClassifierManifest;
   vae: VaeManifest;
-  alignment: { nMatched: number; nModelGenes: number; missing: string[] };
+  alignment: {
+    nMatched: number;
+    nModelGenes: number;
+    /** Missing model genes (first 200), filled with 0. */
+    missing: string[];
+    byRoute: Record<'exact' | 'case' | 'ensembl' | 'alias' | 'ortholog', number>;
+    isTrustworthy: boolean;
+    isOrthologMappingSuggested: boolean;
+    isOrthologMapped: boolean;
+    message: string;
+  };
   loadMs: number;
 }
 
@@ -58,6 +70,8 @@ export interface Predictions {
   /** `[nCells]` argmax class index. */
   predicted: Int32Array;
   ms: number;
+  /** True when read from the derived-results cache (dataset hash + model hash) instead of computed. */
+  fromCache?: boolean;
 }
 
 /** Latent means for every cell. */
@@ -66,6 +80,8 @@ export interface Latent {
   z: Float32Array;
   latentDim: number;
   ms: number;
+  /** True when read from the derived-results cache (dataset hash + model hash) instead of computed. */
+  fromCache?: boolean;
 }
 
 export type BaselineKind = 'zeros' | 'mean';

@@ -143,6 +143,33 @@ describe('opening real files', () => {
     expect(label.counts[label.categories.indexOf('beta')]).toBe(894);
   });
 
+  it('warns that mouse genes barely match the human model, and maps them through Ensembl orthologs on request', async () => {
+    const { page } = session;
+    const warning = await page.textContent('[data-testid="alignment-warning"]');
+    expect(warning).toMatch(/mouse/i);
+    expect(warning).toMatch(/not be trustworthy/);
+    type A = { nMatched: number; isOrthologMapped: boolean; isTrustworthy: boolean; byRoute: Record<string, number> };
+    const matched = () =>
+      page.evaluate(() => (globalThis as unknown as { glasswing: { app: { models: { alignment: A } } } }).glasswing.app.models.alignment);
+    const before = await matched();
+    // Letter case alone lines up many mouse symbols (Cd74 ~ CD74), but not as the same genes: flagged.
+    expect(before.isTrustworthy).toBe(false);
+    expect(before.byRoute.ortholog).toBe(0);
+    await page.click('[data-testid="ortholog-toggle"]');
+    await page.waitForFunction(
+      () =>
+        (globalThis as unknown as { glasswing: { app: { models: { alignment: { isOrthologMapped: boolean } } } } }).glasswing.app.models
+          .alignment.isOrthologMapped,
+      undefined,
+      { timeout: 60_000 },
+    );
+    await waitForReady(page);
+    const after = await matched();
+    // 1,467 through the ortholog table + 57 by letter case (measured in test/unit/data/alignment.test.ts).
+    expect(after.nMatched).toBe(1524);
+    expect(after.byRoute.ortholog).toBe(1467);
+  });
+
   it('a non-HDF5 file named .h5ad gets a sentence, and the app keeps working', async () => {
     const { page } = session;
     await page.setInputFiles('[data-testid="file-input"]', ['test/fixtures/bad/not-hdf5.h5ad']);
