@@ -154,7 +154,7 @@ export class Engine {
     });
     const readMs = performance.now() - t0;
     const view = await this.useDataset(dataset, { source: 'file', fileName }, t0);
-    return { ...view, notes: [...notes, ...view.notes], timings: { readMs, ...view.timings } };
+    return { ...view, notes: [...new Set([...notes, ...view.notes])], timings: { readMs, ...view.timings } };
   }
 
   /** Datasets in the IndexedDB cache, most recent first (empty when storage is unavailable). */
