@@ -143,6 +143,8 @@ export class AppState {
       await this.afterDatasetChange(await this.engine.openCached(hash));
     } catch (err) {
       this.fail(err);
+      // A damaged copy is dropped by the cache; the list should stop offering it.
+      await this.refreshCache();
     }
   }
 

@@ -165,6 +165,7 @@ export class DatasetCache {
     if (!record) return null;
     const chunks = await this.db.getAll('chunks', IDBKeyRange.bound([hash, 0], [hash, Infinity]));
     if (chunks.length !== record.chunkHashes.length) {
+      await this.dropDamaged(hash);
       throw new CacheCorruptError(
         `The cached copy of ${record.name} is missing ${record.chunkHashes.length - chunks.length} of its parts. Open the original file again to re-import it.`,
       );
@@ -174,6 +175,7 @@ export class DatasetCache {
     for (let i = 0; i < chunks.length; i++) {
       const size = chunks[i].blob.size;
       if ((await sha256Hex(new Uint8Array(body, offset, size))) !== record.chunkHashes[i]) {
+        await this.dropDamaged(hash);
         throw new CacheCorruptError(
           `Part ${i + 1} of the cached copy of ${record.name} is damaged (its checksum does not match). Open the original file again to re-import it.`,
         );
@@ -207,6 +209,15 @@ export class DatasetCache {
 
   async getDerived<T>(key: string): Promise<T | null> {
     return ((await this.db.get('derived', key))?.value as T | undefined) ?? null;
+  }
+
+  /**
+   * Forgets a damaged copy (record first, so it is never listed half-gone; then its chunks), so that
+   * opening the original file again stores it afresh instead of finding the damaged record.
+   */
+  private async dropDamaged(hash: string): Promise<void> {
+    await this.db.delete('datasets', hash);
+    await this.deleteChunks(hash);
   }
 
   private async deleteChunks(hash: string): Promise<void> {
