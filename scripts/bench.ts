@@ -1,7 +1,8 @@
 /**
  * npm run bench: drives headless Chromium against the built app (dist/) and measures, on every
  * tfjs backend, backend start-up, encoding all cells (cold and warm, next to that backend's matMul
- * peak measured in the same run) and integrated gradients batched against a per-cell loop.
+ * peak measured in the same run) and integrated gradients batched against a per-cell loop; then
+ * (section `cache`, scripts/bench_cache.ts) parsing, caching and reopening a generated 100k-cell dataset.
  * Prints one JSON document on stdout (progress on stderr) and writes it to bench/output/bench.json.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { BACKENDS, type BackendName } from '../src/compute/backend_names.ts';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from '../test/browser/harness.ts';
+import { benchCache } from './bench_cache.ts';
+import { median, message, round, withTimeout } from './bench_util.ts';
 
 const DIST = 'dist';
 const OUTPUT = 'bench/output/bench.json';
@@ -28,9 +31,6 @@ const WARM_REPS = 3;
 const t0 = performance.now();
 const elapsedMs = () => performance.now() - t0;
 const log = (msg: string) => process.stderr.write(`[bench ${(elapsedMs() / 1000).toFixed(1)}s] ${msg}\n`);
-const round = (v: number, digits = 3) => (Number.isFinite(v) ? Number(v.toPrecision(digits + 2)) : v);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
-const message = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0].slice(0, 400);
 
 // ---- What the page exposes (globalThis.glasswing); typed here because src/workers is browser-only.
 
@@ -122,15 +122,6 @@ function git(args: string[]): string | null {
   } catch {
     return null;
   }
-}
-
-/** Rejects with a sentence when `promise` has not settled after `ms`. */
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s and was abandoned`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 class StepTimeout extends Error {}
@@ -446,6 +437,14 @@ async function main(): Promise<void> {
     const pageErrors = session.pageErrors.slice(0, 5);
     await session.close();
 
+    // Issue 3: parse / cache write / reopen of a generated 100k x 2,000 dataset, in its own browser profile.
+    let cache: Record<string, unknown>;
+    try {
+      cache = await benchCache(server.url, log, Math.max(60_000, BUDGET_MS - elapsedMs()));
+    } catch (err) {
+      cache = { error: message(err) };
+    }
+
     // Every backend against cpu: latent means of the first cells, and one cell's IG attributions.
     const ref = runs.cpu;
     const disagreeing: string[] = [];
@@ -502,6 +501,7 @@ async function main(): Promise<void> {
       matMulPeak,
       encodeAllCells,
       integratedGradients,
+      cache,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,
       totalMs: round(elapsedMs()),

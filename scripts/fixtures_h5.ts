@@ -8,11 +8,11 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import h5wasm from 'h5wasm/node';
 
-type H5Group = InstanceType<typeof h5wasm.Group>;
+export type H5Group = InstanceType<typeof h5wasm.Group>;
 type Typed = Float32Array | Float64Array | Int8Array | Int32Array | BigInt64Array | Uint8Array;
 
 /** Sets anndata's encoding attributes on a group or dataset. */
-function encode(node: { create_attribute(name: string, data: string): void }, type: string, version: string): void {
+export function encode(node: { create_attribute(name: string, data: string): void }, type: string, version: string): void {
   node.create_attribute('encoding-type', type);
   node.create_attribute('encoding-version', version);
 }
@@ -34,7 +34,7 @@ function array(g: H5Group, name: string, data: Typed, shape?: number[], gzip = f
 }
 
 /** A variable-length UTF-8 string array (`encoding-type: string-array`). */
-function strings(g: H5Group, name: string, values: string[]): void {
+export function strings(g: H5Group, name: string, values: string[]): void {
   encode(g.create_dataset({ name, data: values }), 'string-array', '0.2.0');
 }
 
@@ -48,7 +48,7 @@ function categorical(g: H5Group, name: string, categories: string[], codes: numb
 }
 
 /** A dataframe group: index column `indexName` plus the columns `write` adds, in `order`. */
-function dataframe(
+export function dataframe(
   parent: H5Group,
   name: string,
   indexName: string,
@@ -90,6 +90,36 @@ function sparse(
     }
     indptr.push(data.length);
   }
+  writeSparse(
+    parent,
+    name,
+    { format, nRows, nCols, indptr: Int32Array.from(indptr), indices: Int32Array.from(indices), data: Values.from(data) },
+    { oldStyle: opts.oldStyle, gzipChunk: opts.gzip ? (n) => Math.max(1, Math.ceil(n / 2)) : undefined },
+  );
+}
+
+/** A scipy sparse matrix already in compressed form: `indptr` over the outer axis (rows for CSR). */
+export interface SparseArrays {
+  format: 'csr' | 'csc';
+  nRows: number;
+  nCols: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  data: Typed;
+}
+
+/**
+ * Writes a sparse matrix group from its arrays. `gzipChunk(n)` (when given) gzips `data` and
+ * `indices` in chunks of that many elements (non-empty arrays only), and `indptr` too when
+ * `gzipIndptr` is set; `gzipLevel` defaults to h5wasm's 4 (h5py's too).
+ */
+export function writeSparse(
+  parent: H5Group,
+  name: string,
+  m: SparseArrays,
+  opts: { oldStyle?: boolean; gzipChunk?: (n: number) => number; gzipIndptr?: boolean; gzipLevel?: number } = {},
+): void {
+  const { format, nRows, nCols } = m;
   const g = parent.create_group(name);
   if (opts.oldStyle) {
     g.create_attribute('h5sparse_format', format);
@@ -98,14 +128,18 @@ function sparse(
     encode(g, `${format}_matrix`, '0.1.0');
     g.create_attribute('shape', new BigInt64Array([BigInt(nRows), BigInt(nCols)]));
   }
-  const gz = (n: number) => (opts.gzip && n > 0 ? { chunks: [Math.max(1, Math.ceil(n / 2))], compression: 'gzip' as const } : {});
-  g.create_dataset({ name: 'data', data: Values.from(data), shape: [data.length], ...gz(data.length) });
-  g.create_dataset({ name: 'indices', data: Int32Array.from(indices), shape: [indices.length], ...gz(indices.length) });
-  g.create_dataset({ name: 'indptr', data: Int32Array.from(indptr), shape: [indptr.length] });
+  const chunk = opts.gzipChunk;
+  const gz = (n: number) =>
+    chunk && n > 0
+      ? { chunks: [chunk(n)], compression: 'gzip' as const, ...(opts.gzipLevel === undefined ? {} : { compression_opts: opts.gzipLevel }) }
+      : {};
+  g.create_dataset({ name: 'data', data: m.data, shape: [m.data.length], ...gz(m.data.length) });
+  g.create_dataset({ name: 'indices', data: m.indices, shape: [m.indices.length], ...gz(m.indices.length) });
+  g.create_dataset({ name: 'indptr', data: m.indptr, shape: [m.indptr.length], ...(opts.gzipIndptr ? gz(m.indptr.length) : {}) });
 }
 
 /** A new h5ad file with anndata's root attributes and empty mapping groups. */
-function anndataFile(path: string, opts: { withEmptyGroups?: boolean } = {}): InstanceType<typeof h5wasm.File> {
+export function anndataFile(path: string, opts: { withEmptyGroups?: boolean } = {}): InstanceType<typeof h5wasm.File> {
   const f = new h5wasm.File(path, 'w');
   encode(f, 'anndata', '0.1.0');
   if (opts.withEmptyGroups !== false) for (const k of ['layers', 'obsp', 'varm', 'varp']) encode(f.create_group(k), 'dict', '0.1.0');
