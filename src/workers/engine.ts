@@ -15,6 +15,8 @@ import { readUserFiles } from './open_files.ts';
 import { validateManifest, type ClassifierManifest, type VaeManifest, type Manifest } from '../core/model/manifest.ts';
 import { integratedGradients } from '../core/attribution/integrated_gradients.ts';
 import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
+import { denseLogitGradient, denseProbabilityGradient, extractDenseStack, type DenseStack } from '../core/attribution/dense_backprop.ts';
+import type { GradientFn } from '../core/attribution/batching.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
@@ -83,8 +85,18 @@ async function modelHash(manifests: Manifest[], parts: tf.io.ModelArtifacts[]): 
 }
 
 /** Rows `[start, start+count)` of `x` `[n, g]` as a tensor. */
-const rowsTensor = (x: Float32Array, g: number, start: number, count: number) =>
-  tf.tensor2d(x.subarray(start * g, (start + count) * g), [count, g]);
+/**
+ * Model input, built on demand from the sparse matrix: rows `[start, start+count)` as dense
+ * `[count, nModelGenes]` float32. Never the whole dense matrix (800 MB at 100k cells x 2,000 genes).
+ */
+interface ModelInput {
+  nCells: number;
+  nGenes: number;
+  rows(start: number, count: number): Float32Array;
+}
+
+const rowsTensor = (input: ModelInput, start: number, count: number) => tf.tensor2d(input.rows(start, count), [count, input.nGenes]);
+const MEAN_CHUNK_ROWS = 4096;
 
 export class Engine {
   private choice: BackendChoice | null = null;
@@ -97,6 +109,12 @@ export class Engine {
    * synchronous GPU read, which on WebGPU in a worker returned zeros (measured) and lost the page's WebGL context.
    */
   private modelsByBackend = new Map<string, Promise<Record<ModelPart, tf.LayersModel>>>();
+  /**
+   * The classifier as a plain Dense stack per backend (weights transposed once), for explicit
+   * backprop: ~2x the forward pass on wasm against ~14x for tf.grad (scripts/bench_gradient.ts).
+   * null when the model is not a Dense stack; tf.grad is used then.
+   */
+  private classifierStacks = new Map<string, DenseStack | null>();
   private manifests: { classifier: ClassifierManifest; vae: VaeManifest } | null = null;
   /** Hash of the loaded models (see modelHash): with the dataset hash, it keys cached derived results. */
   private modelHash: string | null = null;
@@ -104,8 +122,8 @@ export class Engine {
   /** The app's base URL (where data/genes/ lives) and whether to map genes across species. */
   private appBase = '';
   private useOrthologs = false;
-  /** `[nCells, nModelGenes]` model input (log1p CP10k of the model genes). */
-  private x: Float32Array | null = null;
+  /** The model input of the open dataset (log1p CP10k of the model genes), built per batch. */
+  private x: ModelInput | null = null;
   private meanBaseline: Float32Array | null = null;
   private predictions: Predictions | null = null;
   private grn: GrnIndex | null = null;
@@ -259,14 +277,38 @@ export class Engine {
     const ds = this.requireDataset();
     const cls = this.manifests!.classifier;
     this.alignment = await alignDataset(ds, cls.input.genes, { base: this.appBase || self.location.href, useOrthologs: this.useOrthologs });
-    this.x = modelInput(ds, cls.preprocessing.steps, this.alignment);
+    const alignment = this.alignment;
+    const steps = cls.preprocessing.steps;
     const g = cls.input.genes.length;
     const n = ds.matrix.nRows;
-    const mean = new Float64Array(g);
-    for (let i = 0; i < n; i++) for (let j = 0; j < g; j++) mean[j] += this.x[i * g + j];
-    this.meanBaseline = Float32Array.from(mean, (v) => v / Math.max(1, n));
+    this.x = {
+      nCells: n,
+      nGenes: g,
+      rows: (start, count) =>
+        modelInput(
+          ds,
+          steps,
+          alignment,
+          Uint32Array.from({ length: count }, (_, i) => start + i),
+        ),
+    };
+    this.meanBaseline = null;
     this.predictions = null;
     return this.alignmentReport()!;
+  }
+
+  /** Mean model input over every cell `[nModelGenes]` (IG's dataset-mean baseline), computed on first use. */
+  private datasetMean(): Float32Array {
+    if (this.meanBaseline) return this.meanBaseline;
+    const x = this.requireInput();
+    const mean = new Float64Array(x.nGenes);
+    for (let start = 0; start < x.nCells; start += MEAN_CHUNK_ROWS) {
+      const count = Math.min(MEAN_CHUNK_ROWS, x.nCells - start);
+      const block = x.rows(start, count);
+      for (let k = 0; k < block.length; k++) mean[k % x.nGenes] += block[k];
+    }
+    this.meanBaseline = Float32Array.from(mean, (v) => v / Math.max(1, x.nCells));
+    return this.meanBaseline;
   }
 
   /** How the open dataset lines up with the models: counts, routes and the sentence the UI shows. */
@@ -313,6 +355,8 @@ export class Engine {
     );
     for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models)) m.dispose();
     this.modelsByBackend.clear();
+    for (const stack of this.classifierStacks.values()) stack?.dispose();
+    this.classifierStacks.clear();
     this.artifacts = { classifier, encoder, decoder };
     this.modelHash = await modelHash([cls, vae], [classifier, encoder, decoder]);
     await this.models();
@@ -397,11 +441,10 @@ export class Engine {
   async encodeOn(backend: BackendName, nRows: number): Promise<{ z: Float32Array; backend: BackendName; ms: number }> {
     return this.onBackend(backend, async () => {
       const x = this.requireInput();
-      const g = this.manifests!.vae.input.genes.length;
-      const rows = Math.min(nRows, x.length / g);
+      const rows = Math.min(nRows, x.nCells);
       const t0 = performance.now();
       const { encoder } = await this.models();
-      const out = tf.tidy(() => (encoder.apply(rowsTensor(x, g, 0, rows)) as tf.Tensor[])[0]);
+      const out = tf.tidy(() => (encoder.apply(rowsTensor(x, 0, rows)) as tf.Tensor[])[0]);
       const z = (await out.data()) as Float32Array;
       out.dispose();
       return { z, backend, ms: performance.now() - t0 };
@@ -415,17 +458,18 @@ export class Engine {
     const cls = this.manifests!.classifier;
     const genes = cls.input.genes;
     const g = genes.length;
-    if (!Number.isInteger(req.cell) || req.cell < 0 || req.cell >= x.length / g)
+    if (!Number.isInteger(req.cell) || req.cell < 0 || req.cell >= x.nCells)
       throw new Error(`Cell ${req.cell} does not exist in this dataset.`);
     const preds = this.predictions ?? (await this.predict(jobId));
     const classIndex = req.classIndex ?? preds.predicted[req.cell];
     const model = (await this.models()).classifier;
     const net: BatchModel = (t) => model.apply(t) as tf.Tensor2D;
     const target = req.target === 'probability' ? probabilityTarget(tf, net, classIndex) : logitTarget(tf, net, classIndex);
-    const cellX = x.slice(req.cell * g, (req.cell + 1) * g);
-    const baseline = req.baseline === 'mean' ? this.meanBaseline! : new Float32Array(g);
+    const cellX = x.rows(req.cell, 1);
+    const baseline = req.baseline === 'mean' ? this.datasetMean() : new Float32Array(g);
     const ig = await integratedGradients(tf, target, cellX, baseline, {
       nGenes: g,
+      gradientFn: await this.classifierGradient(req.target, classIndex),
       steps: req.steps,
       rule: req.rule,
       signal: this.signal(jobId),
@@ -497,8 +541,7 @@ export class Engine {
     onProgress?: ProgressFn,
   ): Promise<Float32Array> {
     const x = this.requireInput();
-    const g = this.manifests!.classifier.input.genes.length;
-    const n = x.length / g;
+    const n = x.nCells;
     const parts: Float32Array[] = [];
     const signal = this.signal(jobId);
     for (let start = 0; start < n; start += ROWS_PER_BATCH) {
@@ -508,7 +551,7 @@ export class Engine {
         throw err;
       }
       const count = Math.min(ROWS_PER_BATCH, n - start);
-      const out = tf.tidy(() => fn(rowsTensor(x, g, start, count)));
+      const out = tf.tidy(() => fn(rowsTensor(x, start, count)));
       parts.push((await out.data()) as Float32Array);
       out.dispose();
       onProgress?.((start + count) / n, label);
@@ -527,10 +570,22 @@ export class Engine {
     if (!this.ds) throw new Error('No dataset is open yet.');
     return this.ds;
   }
-  private requireInput(): Float32Array {
+  private requireInput(): ModelInput {
     if (!this.x) throw new Error('Open a dataset and a model first.');
     return this.x;
   }
+  /** The gradient of the chosen target through explicit Dense backprop, when the classifier allows it. */
+  private async classifierGradient(target: 'logit' | 'probability', classIndex: Int32Array | number): Promise<GradientFn | undefined> {
+    const backend = tf.getBackend();
+    if (!this.classifierStacks.has(backend)) {
+      const { classifier } = await this.models();
+      this.classifierStacks.set(backend, extractDenseStack(tf, classifier));
+    }
+    const stack = this.classifierStacks.get(backend);
+    if (!stack) return undefined;
+    return target === 'probability' ? denseProbabilityGradient(tf, stack, classIndex) : denseLogitGradient(tf, stack, classIndex);
+  }
+
   /** The models on the active backend, loaded from the in-memory files on first use there. */
   private models(): Promise<Record<ModelPart, tf.LayersModel>> {
     const artifacts = this.artifacts;
@@ -582,19 +637,24 @@ export class Engine {
     const x = this.requireInput();
     const g = this.manifests!.classifier.input.genes.length;
     const preds = this.predictions ?? (await this.predict(-1));
-    const cells = x.slice(0, nCells * g);
+    const cells = x.rows(0, Math.min(nCells, x.nCells));
     const classes = preds.predicted.slice(0, nCells);
     const baseline = new Float32Array(g);
     return this.onBackend(backend, async () => {
       const model = (await this.models()).classifier;
       const net: BatchModel = (t) => model.apply(t) as tf.Tensor2D;
       // Warm-up: compiles shaders / kernels so the timing is steady-state.
-      await integratedGradients(tf, logitTarget(tf, net, classes[0]), cells.subarray(0, g), baseline, { nGenes: g, steps: 4 });
+      await integratedGradients(tf, logitTarget(tf, net, classes[0]), cells.subarray(0, g), baseline, {
+        nGenes: g,
+        steps: 4,
+        gradientFn: await this.classifierGradient('logit', classes[0]),
+      });
       const t0 = performance.now();
       let maxDeltaRel = 0;
       if (mode === 'batched') {
         const r = await integratedGradients(tf, logitTarget(tf, net, classes), cells, baseline, {
           nGenes: g,
+          gradientFn: await this.classifierGradient('logit', classes),
           steps,
           maxRowsPerChunk: nCells * (steps + 2),
         });
@@ -603,6 +663,7 @@ export class Engine {
         for (let i = 0; i < nCells; i++) {
           const r = await integratedGradients(tf, logitTarget(tf, net, classes[i]), cells.subarray(i * g, (i + 1) * g), baseline, {
             nGenes: g,
+            gradientFn: await this.classifierGradient('logit', classes[i]),
             steps,
           });
           maxDeltaRel = Math.max(maxDeltaRel, r.deltaRel[0]);

@@ -6,10 +6,24 @@ export interface CancelSignal {
   readonly aborted: boolean;
 }
 
+/**
+ * A hand-written input gradient of a target: for a batch `[rows, nGenes]` float32 returns
+ * `grad` `[rows, nGenes]` = ∂target_r/∂batch_r per row and `value` `[rows]` = the target per row.
+ * `rowCells` as in `TargetFn`. It must compute the same target as the `TargetFn` it is passed
+ * with (see dense_backprop.ts); rows must not interact. Call inside `tf.tidy`.
+ */
+export type GradientFn = (batch: Tensor2D, rowCells: Int32Array) => { grad: Tensor2D; value: Tensor1D };
+
 /** Options every gradient method shares; `x` is `[nCells, nGenes]` float32, row-major. */
 export interface GradientOptions {
   /** Genes per cell (columns of `x`). */
   nGenes: number;
+  /**
+   * Optional fast path for the input gradient of the same target as `targetFn`, used instead of
+   * `tf.grad` (e.g. `denseLogitGradient` for a plain stack of Dense layers). The target values
+   * f(x), f(b) of integrated gradients still come from `targetFn`; saliency takes f(x) from here.
+   */
+  gradientFn?: GradientFn;
   /** Most rows sent to the model in one call (device-memory bound); default 4096. */
   maxRowsPerChunk?: number;
   /** Called after each chunk with the fraction of work done, in [0, 1]. */
@@ -87,6 +101,26 @@ export function evalTarget(targetFn: TargetFn, batch: Tensor2D, rowCells: Int32A
     );
   }
   return y;
+}
+
+/**
+ * Runs `gradientFn` and checks it returned `grad` shaped like `batch` and one value per row.
+ * Call inside `tf.tidy`.
+ */
+export function evalGradient(gradientFn: GradientFn, batch: Tensor2D, rowCells: Int32Array): { grad: Tensor2D; value: Tensor1D } {
+  const out = gradientFn(batch, rowCells);
+  const [rows, cols] = batch.shape;
+  if (out.grad.rank !== 2 || out.grad.shape[0] !== rows || out.grad.shape[1] !== cols) {
+    throw new Error(
+      `The gradient function returned a gradient of shape [${out.grad.shape.join(', ')}] for a batch of [${rows}, ${cols}]; it must return one gradient per input value.`,
+    );
+  }
+  if (out.value.rank !== 1 || out.value.shape[0] !== rows) {
+    throw new Error(
+      `The gradient function returned values of shape [${out.value.shape.join(', ')}] for ${rows} rows, but it must return one number per row ([${rows}]).`,
+    );
+  }
+  return out;
 }
 
 /** `[n]` int32 of consecutive cell indices start, start+1, … (one row per cell). */

@@ -3,6 +3,7 @@ import {
   DEFAULT_MAX_ROWS_PER_CHUNK,
   ProgressCounter,
   checkMatrix,
+  evalGradient,
   evalTarget,
   targetPerCell,
   throwIfAborted,
@@ -70,7 +71,7 @@ export async function integratedGradients(
   // float32 copies: these go to the device as tensors; the float64 rule is exact to float32 rounding.
   const alphas = Float32Array.from(rule.nodes);
   const weights = Float32Array.from(rule.weights);
-  const { signal } = opts;
+  const { signal, gradientFn } = opts;
   throwIfAborted(signal);
 
   // Forward passes at x and b count as one row each, like one gradient row (roughly the same cost order).
@@ -105,7 +106,9 @@ export async function integratedGradients(
       const rowCells = new Int32Array(nc * k);
       for (let r = 0; r < rowCells.length; r++) rowCells[r] = c0 + Math.floor(r / k);
       // Rows are independent, so the gradient of the sum is each row's own gradient.
-      const grads = tf.grad((b) => tf.sum(evalTarget(targetFn, b as Tensor2D, rowCells)))(batch);
+      const grads = gradientFn
+        ? evalGradient(gradientFn, batch, rowCells).grad
+        : tf.grad((b) => tf.sum(evalTarget(targetFn, b as Tensor2D, rowCells)))(batch);
       const w = tf.tensor3d(weights.subarray(s0, s0 + k), [1, k, 1]);
       const integral = tf.sum(tf.mul(tf.reshape(grads, [nc, k, nGenes]), w), 1); // [nc, nGenes]
       return tf.mul(integral, diff) as Tensor2D;

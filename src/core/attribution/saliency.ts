@@ -4,6 +4,7 @@ import {
   ProgressCounter,
   checkMatrix,
   consecutiveCells,
+  evalGradient,
   evalTarget,
   throwIfAborted,
   yieldToEventLoop,
@@ -53,7 +54,7 @@ async function gradientAttribution(
   combine: Combine,
 ): Promise<GradientResult> {
   const nCells = checkMatrix(x, opts);
-  const { nGenes, signal } = opts;
+  const { nGenes, signal, gradientFn } = opts;
   const maxRows = opts.maxRowsPerChunk ?? DEFAULT_MAX_ROWS_PER_CHUNK;
   const attributions = new Float32Array(nCells * nGenes);
   const fx = new Float32Array(nCells);
@@ -66,8 +67,10 @@ async function gradientAttribution(
       const xs = tf.tensor2d(x.subarray(c0 * nGenes, (c0 + nc) * nGenes), [nc, nGenes]);
       const rowCells = consecutiveCells(c0, nc);
       // valueAndGrad with the per-row vector (implicit dy = ones) is the gradient of the sum, and
-      // returns f(x) per row from the same forward pass.
-      const { value, grad } = tf.valueAndGrad((b: Tensor2D) => evalTarget(targetFn, b, rowCells))(xs);
+      // returns f(x) per row from the same forward pass; a gradientFn does both by hand.
+      const { value, grad } = gradientFn
+        ? evalGradient(gradientFn, xs, rowCells)
+        : tf.valueAndGrad((b: Tensor2D) => evalTarget(targetFn, b, rowCells))(xs);
       const out = combine === 'abs' ? tf.abs(grad) : combine === 'times-input' ? tf.mul(grad, xs) : grad;
       return [out as Tensor2D, value as Tensor1D];
     });
