@@ -17,6 +17,7 @@ import type {
   ModelsView,
   Predictions,
   ProbeTimes,
+  ReadChoices,
 } from '../workers/protocol.ts';
 
 /** A long operation shown with a progress bar and a Cancel button. */
@@ -130,6 +131,16 @@ export class AppState {
     try {
       this.status = `Reading ${files.length === 1 ? files[0].name : `${files.length} files`}…`;
       const view = await this.track(`Reading ${files[0].name}`, (id, p) => this.engine.openFiles(id, files, p));
+      await this.afterDatasetChange(view);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Reads the open files again with another matrix or orientation. */
+  async reread(choices: ReadChoices): Promise<void> {
+    try {
+      const view = await this.track('Reading again', (id, p) => this.engine.rereadFiles(id, choices, p));
       await this.afterDatasetChange(view);
     } catch (err) {
       this.fail(err);

@@ -11,7 +11,7 @@ import type { AlignmentReport } from '../core/data/alignment.ts';
 import { alignDataset } from './gene_alignment.ts';
 import { CacheQuotaError, DatasetCache, datasetHash, derivedKey } from '../storage/dataset_cache.ts';
 import { sha256OfChunks } from '../storage/digest.ts';
-import { readUserFiles } from './open_files.ts';
+import { readUserFiles, type ReadChoices } from './open_files.ts';
 import { validateManifest, type ClassifierManifest, type VaeManifest, type Manifest } from '../core/model/manifest.ts';
 import { integratedGradients } from '../core/attribution/integrated_gradients.ts';
 import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
@@ -102,6 +102,8 @@ export class Engine {
   private choice: BackendChoice | null = null;
   private ds: Dataset | null = null;
   private hash: string | null = null;
+  /** The files behind the open dataset, kept so they can be read again with other choices. */
+  private lastFiles: File[] | null = null;
   /** Model files held in memory, so each backend gets its own copy of the weights. */
   private artifacts: Record<ModelPart, tf.io.ModelArtifacts> | null = null;
   /**
@@ -164,15 +166,23 @@ export class Engine {
   }
 
   /** Reads the user's files (never uploaded), caches the dataset, and makes it the open one. */
-  async openFiles(jobId: number, files: File[], onProgress?: ProgressFn): Promise<DatasetView> {
+  async openFiles(jobId: number, files: File[], onProgress?: ProgressFn, choices: ReadChoices = {}): Promise<DatasetView> {
     const t0 = performance.now();
-    const { dataset, fileName, notes } = await readUserFiles(files, {
+    const { dataset, fileName, notes, offered } = await readUserFiles(files, {
       onProgress: (f) => onProgress?.(f, 'Reading'),
       signal: this.signal(jobId),
+      choices,
     });
+    this.lastFiles = files;
     const readMs = performance.now() - t0;
     const view = await this.useDataset(dataset, { source: 'file', fileName }, t0);
-    return { ...view, notes: [...new Set([...notes, ...view.notes])], timings: { readMs, ...view.timings } };
+    return { ...view, offered, notes: [...new Set([...notes, ...view.notes])], timings: { readMs, ...view.timings } };
+  }
+
+  /** Reads the last opened files again with other choices (another h5ad matrix, the other CSV orientation). */
+  async rereadFiles(jobId: number, choices: ReadChoices, onProgress?: ProgressFn): Promise<DatasetView> {
+    if (!this.lastFiles) throw new Error('There is no opened file to read again; open it first.');
+    return this.openFiles(jobId, this.lastFiles, onProgress, choices);
   }
 
   /** Datasets in the IndexedDB cache, most recent first (empty when storage is unavailable). */

@@ -7,8 +7,8 @@
 import h5wasm from 'h5wasm';
 import type { Dataset } from '../core/data/dataset.ts';
 import { detectHdf5Layout, openHdf5, unknownLayoutError, type Hdf5Module, type Hdf5ReadOptions, type H5Fs } from '../core/data/hdf5.ts';
-import { readH5ad } from '../core/data/h5ad.ts';
-import { readLoom } from '../core/data/loom.ts';
+import { readH5ad, type H5adMatrix } from '../core/data/h5ad.ts';
+import { readLoom, type LoomReadOptions } from '../core/data/loom.ts';
 import { readTenxH5 } from '../core/data/tenx_h5.ts';
 
 interface EmscriptenFs extends H5Fs {
@@ -22,7 +22,10 @@ interface EmscriptenFs extends H5Fs {
 let mountCount = 0;
 
 /** Reads one HDF5 file into a Dataset; `notes` says what the reader chose (e.g. raw/X over a scaled X). */
-export async function readHdf5File(file: File, opts: Hdf5ReadOptions = {}): Promise<{ dataset: Dataset; notes: string[] }> {
+export async function readHdf5File(
+  file: File,
+  opts: Hdf5ReadOptions & { matrix?: string } = {},
+): Promise<{ dataset: Dataset; notes: string[]; matrices: string[]; matrix: string }> {
   const module = await h5wasm.ready;
   const fs = module.FS as unknown as EmscriptenFs;
   const dir = `/glasswing-${++mountCount}`;
@@ -34,18 +37,19 @@ export async function readHdf5File(file: File, opts: Hdf5ReadOptions = {}): Prom
     handle = openHdf5(h5, `${dir}/${file.name}`, file.name);
     const layout = detectHdf5Layout(handle);
     const name = file.name.replace(/\.(h5ad|h5|hdf5|loom)$/i, '');
-    const common = { ...opts, name, fileName: file.name };
+    const { matrix: _matrix, ...rest } = opts;
+    const common = { ...rest, name, fileName: file.name };
     if (layout === 'h5ad') {
-      const read = await readH5ad(handle, common);
-      return { dataset: read.dataset, notes: read.dataset.notes ?? [] };
+      const read = await readH5ad(handle, { ...common, ...(opts.matrix ? { matrix: opts.matrix as H5adMatrix } : {}) });
+      return { dataset: read.dataset, notes: read.dataset.notes ?? [], matrices: read.available.matrices, matrix: read.matrix };
     }
     if (layout === 'loom') {
-      const read = await readLoom(handle, common);
-      return { dataset: read.dataset, notes: read.dataset.notes ?? [] };
+      const read = await readLoom(handle, { ...common, ...(opts.matrix ? { matrix: opts.matrix as LoomReadOptions['matrix'] } : {}) });
+      return { dataset: read.dataset, notes: read.dataset.notes ?? [], matrices: [], matrix: 'matrix' };
     }
     if (layout === '10x-h5') {
       const dataset = await readTenxH5(handle, common);
-      return { dataset, notes: dataset.notes ?? [] };
+      return { dataset, notes: dataset.notes ?? [], matrices: [], matrix: 'matrix' };
     }
     throw unknownLayoutError(file.name, handle);
   } finally {

@@ -20,11 +20,26 @@ const pathOf = (f: File) => (f as File & { webkitRelativePath?: string }).webkit
 /** The largest text file read whole (bigger ones should come as h5ad or MTX). */
 const MAX_TEXT_BYTES = 1.5e9;
 
+/** What the user may choose about how a file is read; the reader's defaults apply when unset. */
+export interface ReadChoices {
+  /** h5ad / loom matrix, e.g. 'X', 'raw/X', 'layers/counts'. */
+  matrix?: string;
+  /** Dense tables: which way they run. */
+  orientation?: 'cells-x-genes' | 'genes-x-cells';
+}
+
+/** The alternatives a file offered, and which one was read (the Data section shows them). */
+export interface ReadOptionsOffered {
+  matrices?: { options: string[]; chosen: string };
+  orientation?: { chosen: 'cells-x-genes' | 'genes-x-cells'; confidence: number; reason: string };
+}
+
 /** Reads `files` as one dataset; `onProgress` gets fractions in [0, 1]. Errors are sentences for the user. */
 export async function readUserFiles(
   files: File[],
-  opts: { onProgress?: (f: number) => void; signal?: CancelSignal } = {},
-): Promise<{ dataset: Dataset; fileName: string; notes: string[] }> {
+  opts: { onProgress?: (f: number) => void; signal?: CancelSignal; choices?: ReadChoices } = {},
+): Promise<{ dataset: Dataset; fileName: string; notes: string[]; offered: ReadOptionsOffered }> {
+  const choices = opts.choices ?? {};
   if (files.length === 0) throw new Error('No file was given. Drop an .h5ad, .loom, 10x .h5, a 10x folder or a CSV.');
   const tooBig = files.find((f) => f.size > MAX_TEXT_BYTES && !/\.(h5ad|h5|loom)$/i.test(f.name));
   if (tooBig) {
@@ -40,8 +55,8 @@ export async function readUserFiles(
   if (hdf5) {
     // h5wasm (4.8 MB with its embedded wasm) loads only when an HDF5 file is opened.
     const { readHdf5File } = await import('./hdf5_mount.ts');
-    const { dataset, notes } = await readHdf5File(hdf5, common);
-    return { dataset, fileName: hdf5.name, notes };
+    const { dataset, notes, matrices, matrix } = await readHdf5File(hdf5, { ...common, matrix: choices.matrix });
+    return { dataset, fileName: hdf5.name, notes, offered: matrices.length > 1 ? { matrices: { options: matrices, chosen: matrix } } : {} };
   }
 
   const names = files.map(pathOf);
@@ -62,7 +77,7 @@ export async function readUserFiles(
           name: folderName(pathOf(matrixFile)),
         },
       );
-      return { dataset, fileName: matrixFile.name, notes: [] };
+      return { dataset, fileName: matrixFile.name, notes: [], offered: {} };
     }
     if (!pick.isComplete) throw new Error(pick.message);
     const byPath = new Map(files.map((f) => [pathOf(f), f]));
@@ -73,7 +88,7 @@ export async function readUserFiles(
       { matrix, features, barcodes },
       { ...common, fileNames: { matrix: pick.matrix, features: pick.features, barcodes: pick.barcodes }, name: folderName(pick.matrix) },
     );
-    return { dataset, fileName: pick.matrix, notes: pick.notes };
+    return { dataset, fileName: pick.matrix, notes: pick.notes, offered: {} };
   }
 
   const tables = files.filter((f) => /\.(csv|tsv|txt)(\.gz)?$/i.test(f.name));
@@ -82,19 +97,23 @@ export async function readUserFiles(
     const [expression, ...rest] = [...tables].sort((a, b) => b.size - a.size);
     const bytes = await fileBytes(expression);
     const guess = await guessCsvOrientation(bytes, { ...common, fileName: expression.name });
+    const orientation = choices.orientation ?? guess.orientation;
     const notes: string[] = [];
-    if (guess.confidence < ORIENTATION_CONFIDENT) {
+    if (!choices.orientation && guess.confidence < ORIENTATION_CONFIDENT) {
       notes.push(
-        `Not sure which way ${expression.name} runs; read it as ${guess.orientation === 'cells-x-genes' ? 'cells in rows' : 'genes in rows'} (${guess.reason}).`,
+        `Not sure which way ${expression.name} runs; read it with ${orientation === 'cells-x-genes' ? 'cells in rows' : 'genes in rows'} (${guess.reason}). Switch below if that is wrong.`,
       );
     }
-    const dataset = await readDenseCsv(bytes, { ...common, fileName: expression.name, orientation: guess.orientation });
+    const offered: ReadOptionsOffered = {
+      orientation: { chosen: orientation, confidence: choices.orientation ? 1 : guess.confidence, reason: guess.reason },
+    };
+    const dataset = await readDenseCsv(bytes, { ...common, fileName: expression.name, orientation });
     if (rest[0]) {
       const join = joinMetadata(dataset, new TextDecoder().decode(await fileBytes(rest[0])), { fileName: rest[0].name });
       notes.push(join.message);
-      return { dataset: join.dataset, fileName: expression.name, notes };
+      return { dataset: join.dataset, fileName: expression.name, notes, offered };
     }
-    return { dataset, fileName: expression.name, notes };
+    return { dataset, fileName: expression.name, notes, offered };
   }
   throw new Error(
     `Glasswing cannot tell what ${files.map((f) => f.name).join(', ')} ${files.length === 1 ? 'is' : 'are'}. Open an .h5ad, .loom or 10x .h5 file, a 10x folder (matrix.mtx.gz + features.tsv.gz + barcodes.tsv.gz), or a CSV/TSV expression table.`,

@@ -4,6 +4,9 @@ import type { ObsColumn, Embedding } from '../core/data/dataset.ts';
 import type { ClassifierManifest, VaeManifest } from '../core/model/manifest.ts';
 import type { QuadratureRuleName } from '../core/attribution/quadrature.ts';
 import type { GrnSign } from '../core/graph/grn.ts';
+import type { ReadChoices, ReadOptionsOffered } from './open_files.ts';
+
+export type { ReadChoices, ReadOptionsOffered };
 
 export type { BackendChoice, BackendName, ProbeTimes };
 
@@ -28,6 +31,8 @@ export interface DatasetView {
   obsm: Record<string, Embedding>;
   provenance: string;
   loadMs: number;
+  /** Read choices the file offered (h5ad matrices, table orientation); absent for the demo and the cache. */
+  offered?: ReadOptionsOffered;
   /** Where the time went, ms: readMs (parse), hashMs, cacheWriteMs (file opens). */
   timings: Record<string, number>;
 }

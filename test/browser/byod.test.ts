@@ -130,6 +130,54 @@ describe('opening real files', () => {
     expect(await session.page.getAttribute('[data-testid="latent-scatter"]', 'data-points')).toBe('700');
   });
 
+  it('offers the other matrices of an h5ad, and reads X when the user picks it', async () => {
+    const { page } = session;
+    const options = await page.locator('[data-testid="matrix-choice"] option').allTextContents();
+    expect(options).toEqual(expect.arrayContaining(['X', 'raw/X']));
+    expect(await page.inputValue('[data-testid="matrix-choice"]')).toBe('raw/X');
+    const before = await dataset(page);
+    await page.selectOption('[data-testid="matrix-choice"]', 'X');
+    await page.waitForFunction(
+      (h) => (globalThis as unknown as { glasswing: { app: { dataset: { hash: string } } } }).glasswing.app.dataset.hash !== h,
+      before.hash,
+      { timeout: 120_000 },
+    );
+    await waitForReady(page);
+    expect(await page.inputValue('[data-testid="matrix-choice"]')).toBe('X');
+    const after = await dataset(page);
+    expect(after.nCells).toBe(700);
+    expect(after.valueKind).toBe('normalized');
+  });
+
+  it('asks nothing of a clear CSV, and re-reads a table the other way round when told to', async () => {
+    const { page } = session;
+    // 3 cells x 4 genes, cells in rows.
+    const csv = 'cell,CD3E,MS4A1,LYZ,NKG7\nAAACATACAACCAC-1,1,0,5,0\nAAACATTGAGCTAC-1,0,7,0,2\nAAACATTGATCAGC-1,3,0,0,9\n';
+    const before = await dataset(page);
+    await page.setInputFiles('[data-testid="file-input"]', { name: 'tiny.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.waitForFunction(
+      (h) => (globalThis as unknown as { glasswing: { app: { dataset: { hash: string } } } }).glasswing.app.dataset.hash !== h,
+      before.hash,
+      {
+        timeout: 60_000,
+      },
+    );
+    await waitForReady(page);
+    expect([(await dataset(page)).nCells, (await dataset(page)).nGenes]).toEqual([3, 4]);
+    expect(await page.inputValue('[data-testid="orientation-choice"]')).toBe('cells-x-genes');
+    const mid = await dataset(page);
+    await page.selectOption('[data-testid="orientation-choice"]', 'genes-x-cells');
+    await page.waitForFunction(
+      (h) => (globalThis as unknown as { glasswing: { app: { dataset: { hash: string } } } }).glasswing.app.dataset.hash !== h,
+      mid.hash,
+      {
+        timeout: 60_000,
+      },
+    );
+    await waitForReady(page);
+    expect([(await dataset(page)).nCells, (await dataset(page)).nGenes]).toEqual([4, 3]);
+  });
+
   it('the Baron mouse pancreas MTX (cells x genes + genes.txt + cells.csv) opens with its 13 labels', async () => {
     const dir = 'test/data/baron_mouse_pancreas';
     await openThroughInput(
@@ -191,7 +239,7 @@ describe('the IndexedDB cache', () => {
     await page.reload({ waitUntil: 'load' });
     await waitForReady(page);
     const entries = await page.locator('[data-testid="cached-entry"]').allTextContents();
-    expect(entries).toHaveLength(3);
+    expect(entries).toHaveLength(6);
     const t0 = Date.now();
     const view = await page.evaluate(async (hash) => {
       const g = (
