@@ -125,6 +125,8 @@ export interface ExplainResult {
   deltaRel: number;
   backend: BackendName;
   ms: number;
+  /** True when this came from the derived-results cache (same dataset, model, cell, settings, backend). */
+  fromCache?: boolean;
 }
 
 /** A laid-out regulation subgraph ready to draw. */

@@ -256,6 +256,21 @@ describe('the IndexedDB cache', () => {
     expect(view.recomputed).toBe(demoHash);
   });
 
+  it('caches an explanation under dataset + model + cell + settings + backend, and returns it identical', async () => {
+    const r = await session.page.evaluate(async () => {
+      type Ex = { attributions: Float32Array; deltaRel: number; fromCache?: boolean };
+      const g = (globalThis as unknown as { glasswing: { engine: { explainCell(id: number, req: unknown): Promise<Ex> } } }).glasswing;
+      const req = { cell: 7, baseline: 'zeros', steps: 50, rule: 'gauss-legendre', target: 'logit' };
+      const first = await g.engine.explainCell(300_001, req);
+      const second = await g.engine.explainCell(300_002, req);
+      const other = await g.engine.explainCell(300_003, { ...req, steps: 32 });
+      let same = first.attributions.length === second.attributions.length;
+      for (let j = 0; j < first.attributions.length; j++) same &&= first.attributions[j] === second.attributions[j];
+      return { first: first.fromCache, second: second.fromCache, other: other.fromCache, same, n: first.attributions.length };
+    });
+    expect(r).toEqual({ first: false, second: true, other: false, same: true, n: 2000 });
+  });
+
   it('upgrades a cache written by schema version 1 and reopens its dataset', async () => {
     const dir = (await import('node:fs')).mkdtempSync(join((await import('node:os')).tmpdir(), 'gw-upgrade-'));
     const fresh = await openBrowser(server.url);
