@@ -189,17 +189,7 @@ export class Engine {
   async listCached(): Promise<CachedDatasetView[]> {
     const cache = await this.openCache();
     if (!cache) return [];
-    return (await cache.list()).map(({ hash, name, sourceFileName, nCells, nGenes, nnz, bytes, addedAt, lastOpenedAt }) => ({
-      hash,
-      name,
-      sourceFileName,
-      nCells,
-      nGenes,
-      nnz,
-      bytes,
-      addedAt,
-      lastOpenedAt,
-    }));
+    return (await cache.list()).map(({ header: _header, chunkHashes: _chunkHashes, ...view }) => view);
   }
 
   /** Reopens a cached dataset: the matrix is back in memory, ready to compute. */

@@ -4,6 +4,7 @@ import type { ObsColumn, Embedding } from '../core/data/dataset.ts';
 import type { ClassifierManifest, VaeManifest } from '../core/model/manifest.ts';
 import type { QuadratureRuleName } from '../core/attribution/quadrature.ts';
 import type { GrnSign } from '../core/graph/grn.ts';
+import type { DatasetRecord } from '../storage/dataset_cache.ts';
 import type { ReadChoices, ReadOptionsOffered } from './open_files.ts';
 
 export type { ReadChoices, ReadOptionsOffered };
@@ -37,18 +38,8 @@ export interface DatasetView {
   timings: Record<string, number>;
 }
 
-/** A dataset in the IndexedDB cache, as the Data list shows it. */
-export interface CachedDatasetView {
-  hash: string;
-  name: string;
-  sourceFileName: string;
-  nCells: number;
-  nGenes: number;
-  nnz: number;
-  bytes: number;
-  addedAt: number;
-  lastOpenedAt: number;
-}
+/** A dataset in the IndexedDB cache, as the Data list shows it (its record without the header and checksums). */
+export type CachedDatasetView = Omit<DatasetRecord, 'header' | 'chunkHashes'>;
 
 /** Both demo models as loaded, with how the dataset's genes lined up with theirs. */
 export interface ModelsView {
