@@ -36,7 +36,8 @@ export default defineConfig({
   server: { headers: devHeaders },
   preview: { headers: SECURITY_HEADERS, host: '127.0.0.1' },
   worker: { format: 'es' },
-  optimizeDeps: { exclude: ['@tensorflow/tfjs-backend-wasm'] },
+  // Pre-bundle every tfjs package together, so the dev server has one tfjs engine (not two copies of tfjs-core).
+  optimizeDeps: { include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-backend-webgpu'] },
   // No minification: tfjs-backend-wasm starts its threads from `factory.toString()`, and the
   // minifier moves names out of that function, so every wasm thread died with "e is not defined".
   build: { target: 'es2022', chunkSizeWarningLimit: 8000, minify: false },
