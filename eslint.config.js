@@ -105,7 +105,7 @@ export default defineConfig(
       parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.svelte'] },
     },
   },
-  { files: ['src/**'], ignores: ['src/core/**'], languageOptions: { globals: { ...globals.browser } } },
+  { files: ['src/**'], ignores: ['src/core/**'], languageOptions: { globals: { ...globals.browser, __APP_VERSION__: 'readonly' } } },
   { files: ['src/workers/**'], languageOptions: { globals: { ...globals.worker } } },
   {
     files: ['scripts/**', 'test/**', '**/*.config.*'],

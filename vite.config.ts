@@ -1,6 +1,6 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { SECURITY_HEADERS } from './src/server_headers.ts';
 import { folderMiddleware } from './scripts/serve_static.ts';
 
@@ -30,7 +30,10 @@ function bundledModels(): Plugin {
   };
 }
 
+const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
 export default defineConfig({
+  define: { __APP_VERSION__: JSON.stringify(pkg.version) },
   plugins: [svelte(), bundledModels()],
   base: './',
   server: { headers: devHeaders },

@@ -363,7 +363,7 @@ export class Engine {
     this.manifests = { classifier: cls, vae };
     this.appBase = appBase ?? '';
     const alignment = await this.prepareModelInput();
-    return { classifier: cls, vae, alignment, loadMs: performance.now() - t0 };
+    return { classifier: cls, vae, alignment, modelHash: this.modelHash, loadMs: performance.now() - t0 };
   }
 
   /** Encoder means z for every cell, in batches with progress; from the derived-results cache when there. */

@@ -56,6 +56,8 @@ export interface ModelsView {
     isOrthologMapped: boolean;
     message: string;
   };
+  /** SHA-256 over both models' manifests and weights (keys derived results; printed in exports). */
+  modelHash: string;
   loadMs: number;
 }
 

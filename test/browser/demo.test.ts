@@ -3,7 +3,7 @@
  * cell explained with integrated gradients, the regulation graph, WebGPU vs cpu, zero egress.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from './harness.ts';
 
 let server: Awaited<ReturnType<typeof startServer>>;
@@ -87,6 +87,26 @@ describe('the demo screen', () => {
     expect(Math.abs(Number(numbers[0]) - Number(numbers[1]))).toBeGreaterThan(1);
     const firstValue = Number(await page.locator('[data-testid="ig-bars"] .gene-row .value').first().textContent());
     expect(Math.abs(firstValue)).toBeGreaterThan(0.01);
+  });
+
+  it('exports the explanation as CSV: provenance header and all 2,000 genes, summing to f(x) - f(baseline)', async () => {
+    const { page } = session;
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=Export CSV')]);
+    const text = readFileSync((await download.path())!, 'utf8');
+    const lines = text.trim().split('\n');
+    const meta = lines.filter((l) => l.startsWith('#'));
+    const hash = await page.evaluate(
+      () => (globalThis as unknown as { glasswing: { app: { dataset: { hash: string } } } }).glasswing.app.dataset.hash,
+    );
+    expect(meta.join('\n')).toContain(`dataset_sha256=${hash}`);
+    expect(meta.join('\n')).toMatch(/models_sha256=[0-9a-f]{64}/);
+    expect(meta.join('\n')).toMatch(/baseline=zeros steps=50 rule=gauss-legendre/);
+    const rows = lines.filter((l) => !l.startsWith('#')).slice(1);
+    expect(rows).toHaveLength(2000);
+    const sum = rows.reduce((a, r) => a + Number(r.split(',')[1]), 0);
+    const fx = Number(/f\(x\)=(\S+)/.exec(meta.join(' '))![1]);
+    const fb = Number(/f\(baseline\)=(\S+)/.exec(meta.join(' '))![1]);
+    expect(Math.abs(sum - (fx - fb))).toBeLessThan(0.01 * Math.abs(fx - fb));
   });
 
   it('keeps the completeness delta under 1 % for the worst of 24 cells across all types (zero baseline, 50 steps)', async () => {
