@@ -11,9 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Tensor2D } from '@tensorflow/tfjs';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { useWasmBackend } from './node_tf.ts';
+import { loadLayersModelFromDisk, useWasmBackend } from './node_tf.ts';
 import { denseLogitGradient, extractDenseStack, type DenseStack } from '../src/core/attribution/dense_backprop.ts';
 import { integratedGradients } from '../src/core/attribution/integrated_gradients.ts';
 import { logitTarget } from '../src/core/attribution/targets.ts';
@@ -50,18 +48,6 @@ function run(make: () => tf.Tensor): void {
   tf.tidy(() => {
     tf.sum(make()).dataSync();
   });
-}
-
-function loadFromDisk(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const bin = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
-  return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }),
-  );
 }
 
 function mlp(): tf.LayersModel {
@@ -180,7 +166,7 @@ function matMulPeak(n = 1024) {
 
 async function main() {
   const backend = await useWasmBackend();
-  const classifier = await loadFromDisk('models/pbmc3k-classifier');
+  const classifier = await loadLayersModelFromDisk('models/pbmc3k-classifier');
   const wide = mlp();
   const startTensors = tf.memory().numTensors;
   const results = [benchModel('pbmc3k-classifier', classifier), benchModel('mlp', wide)];

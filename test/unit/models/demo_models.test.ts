@@ -7,8 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { useWasmBackend } from '../../../scripts/node_tf.ts';
+import { loadLayersModelFromDisk, useWasmBackend } from '../../../scripts/node_tf.ts';
 import { decodeCompact, type CompactHeader } from '../../../src/core/data/compact_format.ts';
 import type { Dataset } from '../../../src/core/data/dataset.ts';
 import { alignGenes, modelInput, normalizeLog1p } from '../../../src/core/data/preprocess.ts';
@@ -18,18 +17,6 @@ import { stratifiedSplit, classificationReport } from '../../../src/core/stats/c
 import { mulberry32 } from '../../../src/core/random.ts';
 import { integratedGradients } from '../../../src/core/attribution/integrated_gradients.ts';
 import { logitTarget } from '../../../src/core/attribution/targets.ts';
-
-function loadFromDisk(dir: string): Promise<tf.LayersModel> {
-  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8'));
-  const bin = readFileSync(join(dir, json.weightsManifest[0].paths[0]));
-  return tf.loadLayersModel(
-    tf.io.fromMemory({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest[0].weights,
-      weightData: bin.buffer.slice(bin.byteOffset, bin.byteOffset + bin.byteLength),
-    }),
-  );
-}
 
 function manifest<T>(path: string): T {
   const checked = validateManifest(JSON.parse(readFileSync(path, 'utf8')));
@@ -73,7 +60,7 @@ describe('demo model manifests', () => {
 
 describe('pbmc3k-classifier', () => {
   it('reproduces the held-out accuracy and per-class F1 written in its manifest', async () => {
-    const model = await loadFromDisk('models/pbmc3k-classifier');
+    const model = await loadLayersModelFromDisk('models/pbmc3k-classifier');
     const rows = new Float32Array(split.test.length * G);
     split.test.forEach((r, i) => rows.set(x.subarray(r * G, (r + 1) * G), i * G));
     const pred = tf.tidy(() => (model.predict(tf.tensor2d(rows, [split.test.length, G])) as tf.Tensor2D).argMax(1));
@@ -88,7 +75,7 @@ describe('pbmc3k-classifier', () => {
   });
 
   it('IG (zero baseline, 50 Gauss–Legendre steps, predicted-class logit): worst relative delta < 1 % over 90 cells of all 9 types', async () => {
-    const model = await loadFromDisk('models/pbmc3k-classifier');
+    const model = await loadLayersModelFromDisk('models/pbmc3k-classifier');
     const cells: number[] = [];
     for (let c = 0; c < 9; c++) {
       const idx = [...codes.keys()].filter((i) => codes[i] === c);
@@ -123,8 +110,8 @@ describe('pbmc3k-classifier', () => {
 
 describe('pbmc3k-vae', () => {
   it('encoder and decoder run alone, and reproduce the held-out reconstruction at z = z_mean from the manifest', async () => {
-    const encoder = await loadFromDisk('models/pbmc3k-vae/encoder');
-    const decoder = await loadFromDisk('models/pbmc3k-vae/decoder');
+    const encoder = await loadLayersModelFromDisk('models/pbmc3k-vae/encoder');
+    const decoder = await loadLayersModelFromDisk('models/pbmc3k-vae/decoder');
     expect(encoder.outputs.map((o) => o.shape)).toEqual([
       [null, 10],
       [null, 10],
