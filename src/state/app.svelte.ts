@@ -5,6 +5,7 @@
 import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
+import { SelectionState } from './selection.svelte.ts';
 import type {
   BackendChoice,
   BackendName,
@@ -72,6 +73,8 @@ export class AppState {
   tasks = $state<Task[]>([]);
   errors = $state<string[]>([]);
   status = $state('Starting…');
+  /** Lasso/box/category selections and the saved, named ones. */
+  readonly selection = new SelectionState();
 
   constructor(private engine: EngineRemote) {}
 
@@ -206,6 +209,7 @@ export class AppState {
     this.latentPca = null;
     this.predictions = null;
     this.hiddenCategories = new Set();
+    this.selection.reset();
     const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
     this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';
     const categorical = this.categoricalColumns;
