@@ -6,6 +6,7 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
   BackendName,
@@ -33,6 +34,19 @@ export interface Task {
 export type LayoutKey = 'latent_pca' | `obsm:${string}`;
 /** 'predicted', or the name of a categorical obs column. */
 export type ColorKey = string;
+
+/**
+ * A per-cell numeric column any part of the app can publish for colouring (TF activity, a gene's
+ * attribution, a latent dimension...). The colour-by picker lists every published column.
+ */
+export interface PublishedColumn {
+  title: string;
+  /** [nCells] float32, one value per cell of the current dataset; NaN means "no value". */
+  values: Float32Array;
+  /** Signed values get a diverging map centred on 0; others a sequential one. */
+  isSigned: boolean;
+  units?: string;
+}
 
 /** Browser storage as the Data section reports it. */
 export interface StorageInfo {
@@ -73,6 +87,8 @@ export class AppState {
   tasks = $state<Task[]>([]);
   errors = $state<string[]>([]);
   status = $state('Starting…');
+  /** Numeric columns published for colouring, keyed like `tf:STAT1` or `attr:CD74`. */
+  columns = $state.raw<Record<string, PublishedColumn>>({});
   /** Lasso/box/category selections and the saved, named ones. */
   readonly selection = new SelectionState();
 
@@ -200,6 +216,25 @@ export class AppState {
     await this.refreshCache();
   }
 
+  /** Publish (or replace) a per-cell column under `key`; it appears in the colour-by picker. */
+  publishColumn(key: string, column: PublishedColumn): void {
+    this.columns = { ...this.columns, [key]: column };
+  }
+
+  /** Provenance for an export of the current view (see core/provenance.ts). */
+  provenance(fields: Partial<Provenance> = {}): Provenance {
+    return {
+      app: `glasswing ${__APP_VERSION__}`,
+      datasetName: this.dataset?.name,
+      datasetHash: this.dataset?.hash,
+      modelName: this.models ? [this.models.classifier.name, this.models.vae.name].join(' + ') : undefined,
+      modelHash: this.models?.modelHash,
+      backend: this.backend?.backend,
+      date: new Date().toISOString(),
+      ...fields,
+    };
+  }
+
   private showDataset(view: DatasetView): void {
     this.dataset = view;
     this.selectedCell = null;
@@ -210,6 +245,7 @@ export class AppState {
     this.predictions = null;
     this.hiddenCategories = new Set();
     this.selection.reset();
+    this.columns = {};
     const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
     this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';
     const categorical = this.categoricalColumns;
