@@ -212,6 +212,11 @@ export class Engine {
     return datasetHash(this.requireDataset());
   }
 
+  /** HDF5 read-ahead block size in bytes, 0 = off (the bench measures both in one run). */
+  async setHdf5ReadAhead(bytes: number): Promise<void> {
+    (await import('./hdf5_mount.ts')).setHdf5ReadAhead(bytes);
+  }
+
   /** Removes a dataset from the cache. */
   async deleteCached(hash: string): Promise<void> {
     const cache = await this.openCache();
