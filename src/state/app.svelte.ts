@@ -98,27 +98,14 @@ export class AppState {
   readonly attribution: AttributionState;
 
   constructor(private engine: EngineRemote) {
-    const app = this;
     this.attribution = new AttributionState(
       {
-        get selection() {
-          return app.selection;
-        },
-        get selectedCell() {
-          return app.selectedCell;
-        },
-        get predictedClasses() {
-          return app.predictions?.predicted ?? null;
-        },
-        get nCells() {
-          return app.dataset?.nCells ?? 0;
-        },
-        get genes() {
-          return app.models?.classifier.input.genes ?? [];
-        },
-        get classes() {
-          return app.models?.classifier.output.classes ?? [];
-        },
+        selection: () => this.selection,
+        selectedCell: () => this.selectedCell,
+        predictedClasses: () => this.predictions?.predicted ?? null,
+        nCells: () => this.dataset?.nCells ?? 0,
+        genes: () => this.models?.classifier.input.genes ?? [],
+        classes: () => this.models?.classifier.output.classes ?? [],
         setExplainSelection: (v) => (this.explainSelection = v),
         publishColumn: (k, c) => this.publishColumn(k, c),
         track: (label, call) => this.track(label, call),

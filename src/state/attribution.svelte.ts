@@ -53,12 +53,12 @@ export interface JacobianView {
 
 /** What this class needs from AppState (kept narrow so it does not import the app). */
 export interface AttributionHost {
-  readonly selection: SelectionState;
-  readonly selectedCell: number | null;
-  readonly predictedClasses: Int32Array | null;
-  readonly nCells: number;
-  readonly genes: string[];
-  readonly classes: string[];
+  selection(): SelectionState;
+  selectedCell(): number | null;
+  predictedClasses(): Int32Array | null;
+  nCells(): number;
+  genes(): string[];
+  classes(): string[];
   setExplainSelection(v: SelectionExplanation | null): void;
   publishColumn(key: string, column: PublishedColumn): void;
   track<T>(label: string, call: (jobId: number, progress: ProgressFn) => Promise<T>): Promise<T>;
@@ -98,17 +98,18 @@ export class AttributionState {
   cellsOf(scope: Scope): { cells: Int32Array; label: string } | { reason: string } {
     const h = this.host;
     if (scope.kind === 'cell') {
-      if (h.selectedCell === null) return { reason: 'Click a cell first.' };
-      return { cells: Int32Array.of(h.selectedCell), label: `cell ${h.selectedCell}` };
+      const cell = h.selectedCell();
+      if (cell === null) return { reason: 'Click a cell first.' };
+      return { cells: Int32Array.of(cell), label: `cell ${cell}` };
     }
     if (scope.kind === 'predicted') {
-      const pred = h.predictedClasses;
+      const pred = h.predictedClasses();
       if (!pred) return { reason: 'Predictions are not ready yet.' };
       const cells = Int32Array.from([...pred.keys()].filter((i) => pred[i] === scope.classIndex));
-      if (cells.length === 0) return { reason: `No cell is predicted ${h.classes[scope.classIndex]}.` };
-      return { cells, label: `predicted ${h.classes[scope.classIndex]} (${cells.length} cells)` };
+      if (cells.length === 0) return { reason: `No cell is predicted ${h.classes()[scope.classIndex]}.` };
+      return { cells, label: `predicted ${h.classes()[scope.classIndex]} (${cells.length} cells)` };
     }
-    const mask = h.selection.primary;
+    const mask = h.selection().primary;
     if (!mask) return { reason: 'Select cells in the scatter first (lasso, box or a category), or pick a predicted class.' };
     const cells = Int32Array.from(maskToIndices(mask));
     if (cells.length === 0) return { reason: 'The selection is empty.' };
@@ -121,8 +122,8 @@ export class AttributionState {
       ...s,
       cells,
       reduce,
-      baselineSelection: s.baseline === 'selection' && this.host.selection.primary ? this.host.selection.primary : undefined,
-      baselineCell: s.baseline === 'cell' ? (this.host.selectedCell ?? undefined) : undefined,
+      baselineSelection: s.baseline === 'selection' ? (this.host.selection().primary ?? undefined) : undefined,
+      baselineCell: s.baseline === 'cell' ? (this.host.selectedCell() ?? undefined) : undefined,
     };
   }
 
@@ -136,11 +137,11 @@ export class AttributionState {
       const req = this.request(picked.cells, 'aggregate');
       const res = await this.host.track('Explaining the selection', (id, p) => this.engine.attribute(id, req, p));
       if (!res.aggregate) return;
-      const label = `${picked.label} · ${METHOD_NAMES[settings.method]} · ${targetLabel(settings.target, this.host.classes, this.host.genes)}`;
+      const label = `${picked.label} · ${METHOD_NAMES[settings.method]} · ${targetLabel(settings.target, this.host.classes(), this.host.genes())}`;
       this.lastRun = { ...res, label, settings };
       this.host.setExplainSelection({
         label,
-        genes: this.host.genes,
+        genes: this.host.genes(),
         meanSigned: res.aggregate.meanSigned,
         meanAbs: res.aggregate.meanAbs,
       });
@@ -153,23 +154,23 @@ export class AttributionState {
 
   /** Computes gene `gene`'s attribution in every cell with the chosen method and target and publishes it as `attr:GENE`. */
   async colourByGene(geneName: string): Promise<void> {
-    const gene = this.host.genes.findIndex((g) => g.toUpperCase() === geneName.trim().toUpperCase());
+    const gene = this.host.genes().findIndex((g) => g.toUpperCase() === geneName.trim().toUpperCase());
     if (gene < 0)
       return this.host.fail(
-        new Error(`"${geneName}" is not one of the model's ${this.host.genes.length} input genes; pick one from the list.`),
+        new Error(`"${geneName}" is not one of the model's ${this.host.genes().length} input genes; pick one from the list.`),
       );
     const settings = $state.snapshot(this.settings) as AttributionSettings;
-    const cells = Int32Array.from({ length: this.host.nCells }, (_, i) => i);
+    const cells = Int32Array.from({ length: this.host.nCells() }, (_, i) => i);
     this.isBusy = true;
     try {
       const req = this.request(cells, { gene });
-      const res = await this.host.track(`Attribution of ${this.host.genes[gene]} in every cell`, (id, p) =>
+      const res = await this.host.track(`Attribution of ${this.host.genes()[gene]} in every cell`, (id, p) =>
         this.engine.attribute(id, req, p),
       );
       if (!res.column) return;
-      const target = targetLabel(settings.target, this.host.classes, this.host.genes);
-      this.host.publishColumn(`attr:${this.host.genes[gene]}`, {
-        title: `${METHOD_NAMES[settings.method]} attribution of ${this.host.genes[gene]} (${target})`,
+      const target = targetLabel(settings.target, this.host.classes(), this.host.genes());
+      this.host.publishColumn(`attr:${this.host.genes()[gene]}`, {
+        title: `${METHOD_NAMES[settings.method]} attribution of ${this.host.genes()[gene]} (${target})`,
         values: res.column,
         isSigned: settings.method !== 'saliency',
         units: settings.method === 'saliency' || settings.method === 'smoothgrad' ? `${target} per expression unit` : `${target} units`,
