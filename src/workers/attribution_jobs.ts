@@ -202,11 +202,12 @@ export async function runAttribution(ctx: AttributionContext, req: AttributeRequ
         break;
       }
       case 'smoothgrad':
-        attributions = (await smoothGrad(tf, fn, x, { ...opts, samples: req.samples, noiseFraction: req.noiseFraction, seed: req.seed }))
-          .attributions;
+        attributions = (
+          await smoothGrad(tf, fn, x, { ...opts, samples: req.samples, noiseFraction: req.noiseFraction, seed: req.seed, seedKeys: cells })
+        ).attributions;
         break;
       case 'gradshap': {
-        const r = await gradientShap(tf, fn, x, references!, { ...opts, samples: req.samples, seed: req.seed });
+        const r = await gradientShap(tf, fn, x, references!, { ...opts, samples: req.samples, seed: req.seed, seedKeys: cells });
         attributions = r.attributions;
         deltas.push(...r.deltaRel);
         break;

@@ -12,6 +12,11 @@ import { mulberry32 } from '../random.ts';
 export interface GradientShapOptions extends GradientOptions {
   /** (baseline, α) draws per cell; default 50. */
   samples?: number;
+  /**
+   * `[nCells]` key per cell mixed into its seed (for example its dataset row); default its position
+   * in `x`. With dataset rows, a cell gets the same draws whichever subset or block it is run in.
+   */
+  seedKeys?: ArrayLike<number>;
   /** Seed of the draws; default 0. */
   seed?: number;
 }
@@ -78,6 +83,7 @@ export async function gradientShap(
   const samples = opts.samples ?? GRADIENT_SHAP_DEFAULTS.samples;
   const seed = opts.seed ?? GRADIENT_SHAP_DEFAULTS.seed;
   const progress = new ProgressCounter(nCells * (samples + 1), opts.onProgress);
+  const keys = opts.seedKeys;
   const maxRows = opts.maxRowsPerChunk ?? 4096;
   const fx = await targetPerCell(
     tf,
@@ -103,7 +109,7 @@ export async function gradientShap(
         const cell = c0 + i;
         const xo = cell * nGenes;
         for (let j = 0; j < k; j++) {
-          const { baseline, alpha } = gradientShapDraw(seed, cell, s0 + j, nBaselines);
+          const { baseline, alpha } = gradientShapDraw(seed, keys ? keys[cell] : cell, s0 + j, nBaselines);
           const bo = baseline * nGenes;
           const o = (i * k + j) * nGenes;
           for (let g = 0; g < nGenes; g++) {

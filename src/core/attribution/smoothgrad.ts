@@ -12,6 +12,11 @@ export interface SmoothGradOptions extends GradientOptions {
   samples?: number;
   /** σ as a fraction of the cell's input range (max − min); default 0.15 (the paper's 10–20 %). */
   noiseFraction?: number;
+  /**
+   * `[nCells]` key per cell mixed into its seed (for example its dataset row); default its position
+   * in `x`. With dataset rows, a cell gets the same draws whichever subset or block it is run in.
+   */
+  seedKeys?: ArrayLike<number>;
   /** Seed of the noise; default 0. */
   seed?: number;
   /** Multiply each noisy gradient by its noisy input (SmoothGrad of gradient × input); default false. */
@@ -68,6 +73,7 @@ export async function smoothGrad(
   const seed = opts.seed ?? SMOOTHGRAD_DEFAULTS.seed;
   const sigma = smoothGradSigma(x, nGenes, opts.noiseFraction ?? SMOOTHGRAD_DEFAULTS.noiseFraction);
   const isTimesInput = opts.isTimesInput ?? false;
+  const keys = opts.seedKeys;
   const progress = new ProgressCounter(nCells * samples, opts.onProgress);
   const noise = new Float32Array(nGenes);
   const { attributions } = await sampledGradients(
@@ -82,7 +88,7 @@ export async function smoothGrad(
         const cell = c0 + i;
         const row = x.subarray(cell * nGenes, (cell + 1) * nGenes);
         for (let j = 0; j < k; j++) {
-          fillNormals(noise, sampleRandom(seed, cell, s0 + j), sigma[cell]);
+          fillNormals(noise, sampleRandom(seed, keys ? keys[cell] : cell, s0 + j), sigma[cell]);
           const o = (i * k + j) * nGenes;
           for (let g = 0; g < nGenes; g++) points[o + g] = row[g] + noise[g];
         }
