@@ -17,6 +17,7 @@ import { integratedGradients } from '../core/attribution/integrated_gradients.ts
 import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
 import { denseLogitGradient, denseProbabilityGradient, extractDenseStack, type DenseStack } from '../core/attribution/dense_backprop.ts';
 import type { GradientFn } from '../core/attribution/batching.ts';
+import { runAttributionBench, type AttributionBenchOptions } from './attribution_bench.ts';
 import { extractStackFor, runAttribution, runDecoderJacobian, type AttributeRequest, type AttributeResult } from './attribution_jobs.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
@@ -578,6 +579,12 @@ export class Engine {
   /** `attribute` on a given backend, then back to the chosen one (tests compare backends with it). */
   async attributeOn(backend: BackendName, jobId: number, req: AttributeRequest): Promise<AttributeResult> {
     return this.onBackend(backend, () => this.attribute(jobId, req));
+  }
+
+  /** Attribution timings on `backend` (matMul peak, IG batched vs one row per call, gradient vs forward); bench only. */
+  async benchAttribution(backend: BackendName, options: AttributionBenchOptions) {
+    const preds = this.predictions ?? (await this.predict(-1));
+    return this.onBackend(backend, async () => runAttributionBench(await this.attributionContext(-1, preds.predicted), options));
   }
 
   /** The VAE decoder Jacobian averaged over the latent means of `cells` (one cell: at that point). */
