@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { BACKENDS, type BackendName } from '../src/compute/backend_names.ts';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from '../test/browser/harness.ts';
 import { benchCache } from './bench_cache.ts';
+import { benchAttribution } from './bench_attribution.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
 const DIST = 'dist';
@@ -502,6 +503,7 @@ async function main(): Promise<void> {
       encodeAllCells,
       integratedGradients,
       cache,
+      attribution: await benchAttribution(server.url, log).catch((err: unknown) => ({ error: message(err) })),
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,
       totalMs: round(elapsedMs()),

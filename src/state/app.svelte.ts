@@ -6,6 +6,7 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import { AttributionState, type SelectionExplanation } from './attribution.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
@@ -91,8 +92,28 @@ export class AppState {
   columns = $state.raw<Record<string, PublishedColumn>>({});
   /** Lasso/box/category selections and the saved, named ones. */
   readonly selection = new SelectionState();
+  /** The attribution of the last "Explain the selection" run (the graph view can seed from it). */
+  explainSelection = $state.raw<SelectionExplanation | null>(null);
+  /** Many-cell attribution: method settings, selection runs, colour-by attribution, decoder Jacobian. */
+  readonly attribution: AttributionState;
 
-  constructor(private engine: EngineRemote) {}
+  constructor(private engine: EngineRemote) {
+    this.attribution = new AttributionState(
+      {
+        selection: () => this.selection,
+        selectedCell: () => this.selectedCell,
+        predictedClasses: () => this.predictions?.predicted ?? null,
+        nCells: () => this.dataset?.nCells ?? 0,
+        genes: () => this.models?.classifier.input.genes ?? [],
+        classes: () => this.models?.classifier.output.classes ?? [],
+        setExplainSelection: (v) => (this.explainSelection = v),
+        publishColumn: (k, c) => this.publishColumn(k, c),
+        track: (label, call) => this.track(label, call),
+        fail: (err) => this.fail(err),
+      },
+      engine,
+    );
+  }
 
   /** Layouts on offer: the latent PCA once computed, and every obsm embedding of the file. */
   get layouts(): { key: LayoutKey; label: string }[] {
@@ -239,6 +260,7 @@ export class AppState {
     this.dataset = view;
     this.selectedCell = null;
     this.explain = null;
+    this.explainSelection = null;
     this.graph = null;
     this.latent = null;
     this.latentPca = null;

@@ -17,6 +17,8 @@ import { integratedGradients } from '../core/attribution/integrated_gradients.ts
 import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
 import { denseLogitGradient, denseProbabilityGradient, extractDenseStack, type DenseStack } from '../core/attribution/dense_backprop.ts';
 import type { GradientFn } from '../core/attribution/batching.ts';
+import { runAttributionBench, type AttributionBenchOptions } from './attribution_bench.ts';
+import { extractStackFor, runAttribution, runDecoderJacobian, type AttributeRequest, type AttributeResult } from './attribution_jobs.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
@@ -93,6 +95,8 @@ interface ModelInput {
   nCells: number;
   nGenes: number;
   rows(start: number, count: number): Float32Array;
+  /** Rows at arbitrary dataset indices, `[rows.length, nGenes]`. */
+  rowsAt(rows: Uint32Array): Float32Array;
 }
 
 const rowsTensor = (input: ModelInput, start: number, count: number) => tf.tensor2d(input.rows(start, count), [count, input.nGenes]);
@@ -117,6 +121,8 @@ export class Engine {
    * null when the model is not a Dense stack; tf.grad is used then.
    */
   private classifierStacks = new Map<string, DenseStack | null>();
+  /** Dense stacks of every model part, keyed `backend:part`, for many-cell attribution runs. */
+  private partStacks = new Map<string, DenseStack | null>();
   private manifests: { classifier: ClassifierManifest; vae: VaeManifest } | null = null;
   /** Hash of the loaded models (see modelHash): with the dataset hash, it keys cached derived results. */
   private modelHash: string | null = null;
@@ -296,6 +302,7 @@ export class Engine {
           alignment,
           Uint32Array.from({ length: count }, (_, i) => start + i),
         ),
+      rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
     };
     this.meanBaseline = null;
     this.predictions = null;
@@ -362,6 +369,8 @@ export class Engine {
     this.modelsByBackend.clear();
     for (const stack of this.classifierStacks.values()) stack?.dispose();
     this.classifierStacks.clear();
+    for (const stack of this.partStacks.values()) stack?.dispose();
+    this.partStacks.clear();
     this.artifacts = { classifier, encoder, decoder };
     this.modelHash = await modelHash([cls, vae], [classifier, encoder, decoder]);
     await this.models();
@@ -560,6 +569,52 @@ export class Engine {
       dropped: sub.truncated.dropped,
       sourceName: 'CollecTRI',
       nEdgesInSource: this.grn.grn.edges.length,
+    };
+  }
+
+  /**
+   * Any attribution method and target over many cells (a selection, or every cell for colour-by),
+   * reduced to a per-gene aggregate or one gene's value per cell; see attribution_jobs.ts.
+   */
+  async attribute(jobId: number, req: AttributeRequest, onProgress?: ProgressFn): Promise<AttributeResult> {
+    const preds = this.predictions ?? (await this.predict(jobId));
+    return runAttribution(await this.attributionContext(jobId, preds.predicted, onProgress), req);
+  }
+
+  /** `attribute` on a given backend, then back to the chosen one (tests compare backends with it). */
+  async attributeOn(backend: BackendName, jobId: number, req: AttributeRequest): Promise<AttributeResult> {
+    return this.onBackend(backend, () => this.attribute(jobId, req));
+  }
+
+  /** Attribution timings on `backend` (matMul peak, IG batched vs one row per call, gradient vs forward); bench only. */
+  async benchAttribution(backend: BackendName, options: AttributionBenchOptions) {
+    const preds = this.predictions ?? (await this.predict(-1));
+    return this.onBackend(backend, async () => runAttributionBench(await this.attributionContext(-1, preds.predicted), options));
+  }
+
+  /** The VAE decoder Jacobian averaged over the latent means of `cells` (one cell: at that point). */
+  async decoderJacobian(jobId: number, cells: Int32Array, onProgress?: ProgressFn) {
+    const preds = this.predictions ?? (await this.predict(jobId));
+    return runDecoderJacobian(await this.attributionContext(jobId, preds.predicted, onProgress), cells);
+  }
+
+  private async attributionContext(jobId: number, predicted: Int32Array, onProgress?: ProgressFn) {
+    const x = this.requireInput();
+    const models = await this.models();
+    const backend = tf.getBackend();
+    return {
+      nCells: x.nCells,
+      nGenes: x.nGenes,
+      rowsAt: x.rowsAt,
+      ...models,
+      stack: (part: ModelPart) => {
+        const key = `${backend}:${part}`;
+        if (!this.partStacks.has(key)) this.partStacks.set(key, extractStackFor(part, models[part]));
+        return this.partStacks.get(key) ?? null;
+      },
+      predicted,
+      signal: this.signal(jobId),
+      onProgress,
     };
   }
 
