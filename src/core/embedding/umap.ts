@@ -37,7 +37,8 @@ export interface UmapResult {
   knnResult: KnnResult | null;
 }
 
-const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+// Date.now: src/core may not use performance (not in its runtime globals); ms resolution is plenty for UMAP.
+const now = () => Date.now();
 
 /** UMAP of `x` (`[n, dim]` row-major float32) into 2-D. `tf` is needed for knn 'matmul'. */
 export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim: number, options: UmapOptions = {}): Promise<UmapResult> {
