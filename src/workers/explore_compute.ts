@@ -97,7 +97,7 @@ export class ExploreCompute {
    * Bench: UMAP of `x` both ways (umap-js alone, and matMul kNN + umap-js) with the same
    * neighbours, epochs and seed, and the kNN preservation of each layout on up to `nCheck` cells.
    */
-  async benchUmap(x: Float32Array, n: number, dim: number, nEpochs: number, nCheck: number) {
+  async benchUmap(x: Float32Array, n: number, dim: number, nEpochs: number | undefined, nCheck: number) {
     const signal = { aborted: false };
     const ours = await umapLayout(tf, x, n, dim, { nEpochs, seed: 1, signal });
     const base = await umapLayout(null, x, n, dim, { nEpochs, seed: 1, knn: 'nn-descent', signal });
@@ -111,7 +111,7 @@ export class ExploreCompute {
     return {
       n,
       dim,
-      nEpochs,
+      nEpochs: ours.nEpochs,
       nNeighbors: k,
       checkedCells: rows.length,
       backend: tf.getBackend(),

@@ -1,14 +1,18 @@
 /**
- * UMAP layouts in the worker. The neighbour graph is the expensive part of umap-js on our data,
- * so we compute it exactly with batched matrix products on tfjs (knn_matmul.ts) and hand it to
- * umap-js (`setPrecomputedKNN`), which then builds the fuzzy graph and runs its own optimisation:
- * same neighbours (15), same epochs, same optimiser as plain umap-js, only the kNN differs.
- * `knn: 'nn-descent'` runs umap-js unchanged (the baseline the bench compares against).
+ * UMAP layouts in the worker. umap-js spends its time in three places: NN-descent, a fuzzy graph
+ * kept in a Map keyed by strings, and an optimiser over number[][]. We replace the first with an
+ * exact kNN by batched matrix products on tfjs (knn_matmul.ts) and the other two with a port of the
+ * same algorithm onto typed arrays (umap_graph.ts): same 15 neighbours, same epochs, same curve
+ * (umap-js's findABParams), same SGD. `knn: 'nn-descent'` runs umap-js unchanged (the baseline the
+ * bench compares against).
  */
 import { UMAP } from 'umap-js';
 import type { Tf } from '../attribution/targets.ts';
 import { mulberry32 } from '../random.ts';
 import { abortError, knnMatMul, type KnnResult } from './knn_matmul.ts';
+import { defaultEpochs, fuzzySimplicialSet, optimizeLayout } from './umap_graph.ts';
+// findABParams is not re-exported from umap-js's index; the same curve fit the baseline uses.
+import { findABParams } from 'umap-js/dist/umap.js';
 
 /** UMAP settings; defaults follow umap-learn / umap-js. */
 export interface UmapOptions {
@@ -54,36 +58,46 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
   const t0 = now();
   const signal = options.signal;
   const progress = options.onProgress ?? (() => {});
+
+  if ((options.knn ?? 'matmul') === 'matmul') {
+    if (!tf) throw new Error('The matMul neighbour search needs tfjs.');
+    const knnResult = await knnMatMul(tf, x, n, dim, nNeighbors - 1, { signal, onProgress: (f) => progress(0.3 * f, 'Finding neighbours') });
+    // The fuzzy graph wants each list to start with the point itself at distance 0 (umap-learn's convention).
+    const k = nNeighbors;
+    const indices = new Int32Array(n * k);
+    const distances = new Float32Array(n * k);
+    for (let i = 0; i < n; i++) {
+      indices[i * k] = i;
+      indices.set(knnResult.indices.subarray(i * (k - 1), (i + 1) * (k - 1)), i * k + 1);
+      distances.set(knnResult.distances.subarray(i * (k - 1), (i + 1) * (k - 1)), i * k + 1);
+    }
+    const tKnn = now();
+    if (signal?.aborted) throw abortError('UMAP');
+    progress(0.3, 'Building the neighbour graph');
+    const graph = fuzzySimplicialSet(indices, distances, n, k);
+    const tGraph = now();
+    const nEpochs = options.nEpochs ?? defaultEpochs(n);
+    const { a, b } = findABParams(1, options.minDist ?? 0.1);
+    const coords = await optimizeLayout(graph, {
+      nEpochs,
+      a,
+      b,
+      random: mulberry32(options.seed ?? 42),
+      signal,
+      onProgress: (f) => progress(0.35 + 0.65 * f, 'Optimising the layout'),
+    });
+    const tEnd = now();
+    return { coords, nEpochs, knnMs: tKnn - t0, graphMs: tGraph - tKnn, optimizeMs: tEnd - tGraph, totalMs: tEnd - t0, knnResult };
+  }
+
+  // Plain umap-js: its own NN-descent, fuzzy graph and optimiser (the baseline).
   const umap = new UMAP({ nNeighbors, minDist: options.minDist ?? 0.1, nEpochs: options.nEpochs, random: mulberry32(options.seed ?? 42) });
   const rows: number[][] = new Array(n);
   for (let i = 0; i < n; i++) rows[i] = Array.from(x.subarray(i * dim, (i + 1) * dim));
-
-  let knnResult: KnnResult | null = null;
-  if ((options.knn ?? 'matmul') === 'matmul') {
-    if (!tf) throw new Error('The matMul neighbour search needs tfjs.');
-    knnResult = await knnMatMul(tf, x, n, dim, nNeighbors - 1, { signal, onProgress: (f) => progress(0.35 * f, 'Finding neighbours') });
-    // umap-js expects each list to start with the point itself at distance 0, as umap-learn's search returns it.
-    const indices: number[][] = new Array(n);
-    const distances: number[][] = new Array(n);
-    for (let i = 0; i < n; i++) {
-      const idx = [i];
-      const dist = [0];
-      for (let t = 0; t < nNeighbors - 1; t++) {
-        idx.push(knnResult.indices[i * (nNeighbors - 1) + t]);
-        dist.push(knnResult.distances[i * (nNeighbors - 1) + t]);
-      }
-      indices[i] = idx;
-      distances[i] = dist;
-    }
-    umap.setPrecomputedKNN(indices, distances);
-  }
   const tKnn = now();
-  if (signal?.aborted) throw abortError('UMAP');
-  progress(0.35, 'Building the neighbour graph');
-  await new Promise((resolve) => setTimeout(resolve, 0));
   const nEpochs = umap.initializeFit(rows);
   const tGraph = now();
-  for (let epoch = 0; epoch < nEpochs;) {
+  for (let epoch = 0; epoch < nEpochs; ) {
     if (signal?.aborted) throw abortError('UMAP');
     // A few epochs per turn of the event loop: cancel is answered within ~100 ms.
     const until = now() + 60;
@@ -98,5 +112,5 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
     coords[2 * i] = embedding[i][0];
     coords[2 * i + 1] = embedding[i][1];
   }
-  return { coords, nEpochs, knnMs: tKnn - t0, graphMs: tGraph - tKnn, optimizeMs: tEnd - tGraph, totalMs: tEnd - t0, knnResult };
+  return { coords, nEpochs, knnMs: 0, graphMs: tGraph - tKnn, optimizeMs: tEnd - tGraph, totalMs: tEnd - t0, knnResult: null };
 }

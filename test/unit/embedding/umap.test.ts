@@ -81,3 +81,49 @@ describe('UMAP with matMul neighbours', () => {
     await expect(run).rejects.toThrow(/cancelled/);
   });
 });
+
+describe('typed-array port of umap-js', () => {
+  it('builds the same fuzzy graph as umap-js from the same neighbours', async () => {
+    const { UMAP } = await import('umap-js');
+    const { fuzzySimplicialSet } = await import('../../../src/core/embedding/umap_graph.ts');
+    const { x, n } = blobs(3, 30, 4, 8);
+    const k = 8;
+    const nn = knnBruteForce(x, n, 4, k - 1);
+    const indices = new Int32Array(n * k);
+    const distances = new Float32Array(n * k);
+    const idx: number[][] = [];
+    const dist: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const row = [i, ...nn.subarray(i * (k - 1), (i + 1) * (k - 1))];
+      const d = row.map((j) => Math.hypot(...Array.from({ length: 4 }, (_, t) => x[i * 4 + t] - x[j * 4 + t])));
+      indices.set(row, i * k);
+      distances.set(d, i * k);
+      // umap-js gets the same float32-rounded distances.
+      idx.push(row);
+      dist.push(Array.from(distances.subarray(i * k, (i + 1) * k)));
+    }
+    const umap = new UMAP({ nNeighbors: k, random: mulberry32(1) });
+    umap.setPrecomputedKNN(idx, dist);
+    umap.initializeFit(Array.from({ length: n }, (_, i) => Array.from(x.subarray(i * 4, (i + 1) * 4))));
+    const ref = (umap as unknown as { graph: { getAll(): { row: number; col: number; value: number }[] } }).graph.getAll();
+    const got = fuzzySimplicialSet(indices, distances, n, k);
+    const refMap = new Map(ref.filter((e) => e.value !== 0).map((e) => [`${e.row}:${e.col}`, e.value]));
+    expect(got.weights.length).toBe(refMap.size);
+    let maxDiff = 0;
+    for (let t = 0; t < got.weights.length; t++) {
+      const v = refMap.get(`${got.rows[t]}:${got.cols[t]}`);
+      expect(v).toBeDefined();
+      maxDiff = Math.max(maxDiff, Math.abs(v! - got.weights[t]));
+    }
+    expect(maxDiff).toBeLessThan(1e-12);
+    // Symmetric, weights in (0, 1].
+    const w = new Map<string, number>();
+    for (let t = 0; t < got.weights.length; t++) w.set(`${got.rows[t]}:${got.cols[t]}`, got.weights[t]);
+    for (const [key, v] of w) {
+      const [r, c] = key.split(':');
+      expect(w.get(`${c}:${r}`)).toBe(v);
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+  });
+});
