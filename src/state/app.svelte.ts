@@ -278,6 +278,7 @@ export class AppState {
     this.predictions = await this.track('Predicting cell types', (id, p) => this.engine.predict(id, p));
     if (!this.categoricalColumns.includes(this.colorBy)) this.colorBy = 'predicted';
     const latent = await this.track('Encoding every cell', (id, p) => this.engine.encode(id, p));
+    this.explore.onModelOutputsChanged();
     this.latent = latent;
     const n = latent.z.length / latent.latentDim;
     const res = pca(latent.z, n, latent.latentDim, 2);

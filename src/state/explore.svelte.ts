@@ -91,7 +91,14 @@ export class ExploreState {
     private engine: EngineRemote,
   ) {}
 
-  /** Forget computed layouts and gene columns (a new dataset, or new model inputs). */
+  /** The model's outputs changed (e.g. genes remapped): layouts computed from them are recomputed on demand. */
+  onModelOutputsChanged(): void {
+    this.exprPca = null;
+    this.umapLatent = null;
+    this.umapExpr = null;
+  }
+
+  /** Forget computed layouts and gene columns (a new dataset). */
   reset(): void {
     this.exprPca = null;
     this.umapLatent = null;

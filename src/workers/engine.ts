@@ -22,7 +22,7 @@ import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
 import * as Comlink from 'comlink';
 import { ExploreCompute } from './explore_compute.ts';
-import { gaussianBlobs, syntheticCounts } from '../core/data/synthetic.ts';
+import { embeddedBlobs, syntheticCounts } from '../core/data/synthetic.ts';
 import type {
   CachedDatasetView,
   ComputedLayout,
@@ -660,9 +660,9 @@ export class Engine {
     return Comlink.transfer(col, [col.values.buffer]);
   }
 
-  /** Bench: UMAP of `n` synthetic points in `dim` dimensions, matMul kNN + umap-js against umap-js alone. */
+  /** Bench: UMAP of `n` synthetic points in `dim` dimensions (12 blobs on a 4-D structure), ours against umap-js alone. */
   async benchUmap(n: number, dim: number, nEpochs: number | undefined, nCheck: number) {
-    const { x } = gaussianBlobs(n, dim, 12, 3);
+    const { x } = embeddedBlobs(n, dim, 4, 12, 3);
     return this.explore.benchUmap(x, n, dim, nEpochs, nCheck);
   }
 

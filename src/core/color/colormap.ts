@@ -91,6 +91,8 @@ export function continuousDomain(values: ArrayLike<number>, isSigned: boolean): 
   return lo === hi ? [lo, lo + 1] : [lo, hi];
 }
 
+const IS_LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+
 /** Grey (straight alpha) for cells with no value (NaN) and for context cells outside the selection. */
 export const NO_VALUE_RGBA = [201, 204, 209, 110] as const;
 
@@ -104,6 +106,25 @@ export function valuesToRgba(values: ArrayLike<number>, domain: Domain, lut: Uin
   const size = lut.length / 4;
   const [lo, hi] = domain;
   const k = hi > lo ? size / (hi - lo) : 0;
+  if (IS_LITTLE_ENDIAN && rgba.byteOffset % 4 === 0) {
+    // One 32-bit store per cell instead of four byte stores: 2M cells in a few ms.
+    const packed = new Uint32Array(size);
+    for (let b = 0; b < size; b++) packed[b] = (lut[4 * b] | (lut[4 * b + 1] << 8) | (lut[4 * b + 2] << 16) | (alpha << 24)) >>> 0;
+    const grey = (NO_VALUE_RGBA[0] | (NO_VALUE_RGBA[1] << 8) | (NO_VALUE_RGBA[2] << 16) | (NO_VALUE_RGBA[3] << 24)) >>> 0;
+    const out32 = new Uint32Array(rgba.buffer, rgba.byteOffset, n);
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (v !== v) {
+        out32[i] = grey;
+        continue;
+      }
+      let b = ((v - lo) * k) | 0;
+      if (b < 0) b = 0;
+      else if (b >= size) b = size - 1;
+      out32[i] = packed[b];
+    }
+    return rgba;
+  }
   for (let i = 0; i < n; i++) {
     const v = values[i];
     const o = 4 * i;

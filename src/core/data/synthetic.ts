@@ -21,6 +21,32 @@ export function gaussianBlobs(n: number, dim: number, nClusters: number, seed = 
 }
 
 /**
+ * `[n, dim]` float32 points on a low-dimensional structure: `nClusters` Gaussian blobs in
+ * `intrinsicDim` dimensions, mapped into `dim` dimensions by a fixed random linear map, plus a
+ * little isotropic noise. Unlike blobs drawn in `dim` dimensions, their neighbourhoods have
+ * structure a 2-D layout can keep, as single-cell latent spaces and PCs do.
+ */
+export function embeddedBlobs(
+  n: number,
+  dim: number,
+  intrinsicDim: number,
+  nClusters: number,
+  seed = 1,
+): { x: Float32Array; labels: Int32Array } {
+  const low = gaussianBlobs(n, intrinsicDim, nClusters, seed);
+  const rand = mulberry32(seed + 1);
+  const map = Float32Array.from({ length: intrinsicDim * dim }, () => rand() * 2 - 1);
+  const x = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++)
+    for (let d = 0; d < dim; d++) {
+      let s = (rand() - 0.5) * 0.1;
+      for (let t = 0; t < intrinsicDim; t++) s += low.x[i * intrinsicDim + t] * map[t * dim + d];
+      x[i * dim + d] = s;
+    }
+  return { x, labels: low.labels };
+}
+
+/**
  * A `[nCells, nGenes]` sparse count matrix: gene j is detected in a fraction `rate(j)` of cells
  * (30 % for gene 0, 10 % for gene 10, falling to 0.1 %, as highly and lowly expressed genes do), counts 1..8.
  */

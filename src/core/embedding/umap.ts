@@ -61,7 +61,10 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
 
   if ((options.knn ?? 'matmul') === 'matmul') {
     if (!tf) throw new Error('The matMul neighbour search needs tfjs.');
-    const knnResult = await knnMatMul(tf, x, n, dim, nNeighbors - 1, { signal, onProgress: (f) => progress(0.3 * f, 'Finding neighbours') });
+    const knnResult = await knnMatMul(tf, x, n, dim, nNeighbors - 1, {
+      signal,
+      onProgress: (f) => progress(0.3 * f, 'Finding neighbours'),
+    });
     // The fuzzy graph wants each list to start with the point itself at distance 0 (umap-learn's convention).
     const k = nNeighbors;
     const indices = new Int32Array(n * k);
@@ -97,7 +100,7 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
   const tKnn = now();
   const nEpochs = umap.initializeFit(rows);
   const tGraph = now();
-  for (let epoch = 0; epoch < nEpochs; ) {
+  for (let epoch = 0; epoch < nEpochs;) {
     if (signal?.aborted) throw abortError('UMAP');
     // A few epochs per turn of the event loop: cancel is answered within ~100 ms.
     const until = now() + 60;

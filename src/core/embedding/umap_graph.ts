@@ -198,7 +198,11 @@ export async function optimizeLayout(graph: FuzzyGraph, options: OptimizeOptions
       let dy = cy - y[2 * k + 1];
       let d2 = dx * dx + dy * dy;
       let coeff = 0;
-      if (d2 > 0) coeff = (-2 * a * b * Math.pow(d2, b - 1)) / (a * Math.pow(d2, b) + 1);
+      if (d2 > 0) {
+        // d2^(b-1) = d2^b / d2: one pow instead of two (pow dominates the optimiser's time).
+        const pb = Math.pow(d2, b);
+        coeff = (-2 * a * b * (pb / d2)) / (a * pb + 1);
+      }
       let gx = clip(coeff * dx);
       let gy = clip(coeff * dy);
       y[2 * j] += gx * alpha;
