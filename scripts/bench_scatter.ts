@@ -151,7 +151,7 @@ export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_
   const left = () => budgetMs - (performance.now() - t0);
   const out: Rec = {};
   const notes: string[] = [];
-  let session: BrowserSession | null = await openBrowser(appUrl, { width: 1280, height: 800 });
+  const session: BrowserSession = await openBrowser(appUrl, { width: 1280, height: 800 });
   try {
     const page = session.page;
     await page.goto(`${appUrl}?bench=scatter`, { waitUntil: 'load' });
@@ -235,8 +235,7 @@ export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_
     out.umap = umap;
     out.frames = frames;
   } finally {
-    await session?.close();
-    session = null;
+    await session.close();
   }
 
   // regl-scatterplot, same points and pan, relaxed CSP (see the header).
