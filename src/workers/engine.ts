@@ -22,8 +22,13 @@ import { extractStackFor, runAttribution, runDecoderJacobian, type AttributeRequ
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
+import * as Comlink from 'comlink';
+import { ExploreCompute } from './explore_compute.ts';
+import { embeddedBlobs, syntheticCounts } from '../core/data/synthetic.ts';
 import type {
   CachedDatasetView,
+  ComputedLayout,
+  GeneColumn,
   DatasetView,
   ExplainRequest,
   ExplainResult,
@@ -136,6 +141,8 @@ export class Engine {
   private predictions: Predictions | null = null;
   private grn: GrnIndex | null = null;
   private cancelled = new Set<number>();
+  /** Gene columns, expression PCA and UMAP (src/workers/explore_compute.ts). */
+  private explore = new ExploreCompute();
 
   /** Picks and starts the tfjs backend (see compute/backend.ts). */
   async init(options: { override?: BackendName | null; cachedProbe?: ProbeTimes | null }): Promise<BackendChoice> {
@@ -258,6 +265,7 @@ export class Engine {
     if (from.source === 'file') timings.cacheWriteMs = performance.now() - tCache;
     this.ds = ds;
     this.hash = hash;
+    this.explore.reset();
     this.x = null;
     this.predictions = null;
     this.useOrthologs = false;
@@ -649,6 +657,73 @@ export class Engine {
       offset += p.length;
     }
     return result;
+  }
+
+  /** One gene's expression for every cell, `[nCells]` float32, transferred (colour by gene). */
+  geneColumn(symbol: string): GeneColumn {
+    const col = this.explore.geneColumn(this.requireDataset(), symbol);
+    return Comlink.transfer(col, [col.values.buffer]);
+  }
+
+  /** PCA of the expression (the model input, log1p CP10k of the model genes): the first two components. */
+  async expressionPca(jobId: number, onProgress?: ProgressFn): Promise<ComputedLayout> {
+    const r = await this.explore.expressionPca(this.requireInput(), 2, this.signal(jobId), onProgress);
+    return Comlink.transfer({ coords: r.coords, explained: [...r.explained], ms: r.ms }, [r.coords.buffer]);
+  }
+
+  /**
+   * UMAP (15 neighbours, exact kNN by matMul on the active backend, then umap-js) of `x`
+   * (`[n, dim]`, e.g. the latent means), or of the expression's first 30 principal components when `x` is null.
+   */
+  async umap(jobId: number, x: Float32Array | null, dim: number, onProgress?: ProgressFn): Promise<ComputedLayout> {
+    const t0 = performance.now();
+    const signal = this.signal(jobId);
+    let data = x;
+    let d = dim;
+    if (!data) {
+      const pcs = await this.explore.expressionPca(this.requireInput(), 30, signal, (f) => onProgress?.(0.3 * f, 'PCA of the expression'));
+      data = pcs.coords;
+      d = 30;
+    }
+    const base = x ? 0 : 0.3;
+    const n = data.length / d;
+    const r = await this.explore.umap(data, n, d, {}, signal, (f, label) => onProgress?.(base + (1 - base) * f, label));
+    return Comlink.transfer({ coords: r.coords, ms: performance.now() - t0 }, [r.coords.buffer]);
+  }
+
+  private benchGenes: { ds: Dataset; compute: ExploreCompute } | null = null;
+
+  /** Bench: a synthetic `[nCells, nGenes]` count matrix (genes G0, G1, ...) and its CSC copy, kept apart from the open dataset. */
+  benchPrepareGenes(nCells: number, nGenes: number): { nnz: number; generateMs: number; cscMs: number } {
+    const t0 = performance.now();
+    const matrix = syntheticCounts(nCells, nGenes, 7);
+    const generateMs = performance.now() - t0;
+    const ds: Dataset = {
+      name: 'synthetic',
+      matrix,
+      valueKind: 'counts',
+      genes: Array.from({ length: nGenes }, (_, j) => `G${j}`),
+      cellIds: [],
+      obs: {},
+      obsm: {},
+    };
+    const compute = new ExploreCompute();
+    const first = compute.geneColumn(ds, 'G0');
+    this.benchGenes = { ds, compute };
+    return { nnz: matrix.indptr[nCells], generateMs, cscMs: first.prepareMs };
+  }
+
+  /** Bench: one gene of the synthetic matrix, transferred (the colour-by-gene path at scale). */
+  benchGene(symbol: string): GeneColumn {
+    if (!this.benchGenes) throw new Error('Call benchPrepareGenes first.');
+    const col = this.benchGenes.compute.geneColumn(this.benchGenes.ds, symbol);
+    return Comlink.transfer(col, [col.values.buffer]);
+  }
+
+  /** Bench: UMAP of `n` synthetic points in `dim` dimensions (12 blobs on a 4-D structure), ours against umap-js alone. */
+  async benchUmap(n: number, dim: number, nEpochs: number | undefined, nCheck: number) {
+    const { x } = embeddedBlobs(n, dim, 4, 12, 3);
+    return this.explore.benchUmap(x, n, dim, nEpochs, nCheck);
   }
 
   private requireDataset(): Dataset {
