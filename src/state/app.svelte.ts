@@ -6,6 +6,8 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import { CompareState } from './compare.svelte.ts';
+import { TraverseState } from './traverse.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
@@ -93,6 +95,17 @@ export class AppState {
   readonly selection = new SelectionState();
 
   constructor(private engine: EngineRemote) {}
+
+  private compareState: CompareState | null = null;
+  private traverseState: TraverseState | null = null;
+  /** The Compare tab (DE, volcano, gene plots); made on first use. */
+  get compare(): CompareState {
+    return (this.compareState ??= new CompareState(this, this.engine));
+  }
+  /** The Traverse tab (latent traversal through the VAE decoder); made on first use. */
+  get traverse(): TraverseState {
+    return (this.traverseState ??= new TraverseState(this, this.engine));
+  }
 
   /** Layouts on offer: the latent PCA once computed, and every obsm embedding of the file. */
   get layouts(): { key: LayoutKey; label: string }[] {
@@ -245,6 +258,8 @@ export class AppState {
     this.predictions = null;
     this.hiddenCategories = new Set();
     this.selection.reset();
+    this.compareState?.reset();
+    this.traverseState?.reset();
     this.columns = {};
     const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
     this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';
