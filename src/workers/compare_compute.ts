@@ -2,7 +2,6 @@
  * Worker side of Compare and Traverse: differential expression and gene summaries over the open
  * dataset's sparse columns, and the VAE decoder over latent points. engine.ts delegates here.
  */
-import type * as tfNs from '@tensorflow/tfjs';
 import type { Dataset } from '../core/data/dataset.ts';
 import type { CancelSignal } from '../core/attribution/batching.ts';
 import { differentialExpression, type DeResult } from '../core/stats/differential_expression.ts';
@@ -117,14 +116,4 @@ export function denseBaselineDe(
     if (Number.isFinite(t)) tSum += t;
   }
   return { ms: performance.now() - t0, nGenes, uSum, tSum };
-}
-
-/** Decodes latent points `[m, latentDim]` with the VAE decoder: `[m, nGenes]` expected log1p CP10k. */
-export async function runDecode(tf: typeof tfNs, decoder: tfNs.LayersModel, z: Float32Array, latentDim: number): Promise<Float32Array> {
-  const m = z.length / latentDim;
-  if (!Number.isInteger(m) || m === 0) throw new Error(`Latent points must come in rows of ${latentDim} numbers.`);
-  const out = tf.tidy(() => decoder.apply(tf.tensor2d(z, [m, latentDim])) as tfNs.Tensor);
-  const data = (await out.data()) as Float32Array;
-  out.dispose();
-  return data;
 }

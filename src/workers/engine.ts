@@ -20,7 +20,8 @@ import type { GradientFn } from '../core/attribution/batching.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
-import { denseBaselineDe, runDecode, runDifferentialExpression, runGeneSummaries, runGeneValues } from './compare_compute.ts';
+import { decodeLatent } from '../core/embedding/traversal.ts';
+import { denseBaselineDe, runDifferentialExpression, runGeneSummaries, runGeneValues } from './compare_compute.ts';
 import type { DeResult } from '../core/stats/differential_expression.ts';
 import type { GeneSummary } from '../core/stats/gene_summary.ts';
 import type {
@@ -598,7 +599,7 @@ export class Engine {
       err.name = 'AbortError';
       throw err;
     }
-    const decoded = await runDecode(tf, decoder, z, this.manifests.vae.output.latentDim);
+    const decoded = await decodeLatent(tf, decoder, z, this.manifests.vae.output.latentDim);
     return { decoded, ms: performance.now() - t0 };
   }
 

@@ -1,3 +1,5 @@
+import type * as tfjs from '@tensorflow/tfjs';
+
 /**
  * Latent traversal (VAE): paths through the latent space (along one axis from a cell or a centroid,
  * or along the line between two centroids), the genes whose decoded expression changes most along
@@ -233,4 +235,14 @@ function solveSymmetric(matrix: Float64Array, rhs: Float64Array, p: number): Flo
     x[r] = Math.abs(d) < 1e-300 ? 0 : s / d;
   }
   return x;
+}
+
+/** Decodes latent points `[m, latentDim]` with a VAE decoder: `[m, nGenes]` (the decoder's mean output). */
+export async function decodeLatent(tf: typeof tfjs, decoder: tfjs.LayersModel, z: Float32Array, latentDim: number): Promise<Float32Array> {
+  const m = z.length / latentDim;
+  if (!Number.isInteger(m) || m === 0) throw new Error(`Latent points must come in rows of ${latentDim} numbers.`);
+  const out = tf.tidy(() => decoder.apply(tf.tensor2d(z, [m, latentDim])) as tfjs.Tensor);
+  const data = (await out.data()) as Float32Array;
+  out.dispose();
+  return data;
 }

@@ -15,6 +15,7 @@ import { pca } from '../../../src/core/embedding/pca.ts';
 import {
   applyAffine,
   axisPath,
+  decodeLatent,
   fitAffine,
   latentCentroid,
   latentRange,
@@ -25,7 +26,6 @@ import {
   topAlongPath,
   topChanges,
 } from '../../../src/core/embedding/traversal.ts';
-import { runDecode } from '../../../src/workers/compare_compute.ts';
 import type { VaeManifest } from '../../../src/core/model/manifest.ts';
 
 let ds: Dataset;
@@ -66,7 +66,7 @@ describe('latent traversal', () => {
     independent.dispose();
     direct.dispose();
     for (let d = 0; d < dim; d++) expect(atStart[d]).toBeCloseTo(meanZ[d], 5);
-    const got = await runDecode(tf, decoder, atStart, dim);
+    const got = await decodeLatent(tf, decoder, atStart, dim);
     expect(got.length).toBe(2000);
     let worst = 0;
     for (let j = 0; j < got.length; j++) worst = Math.max(worst, Math.abs(got[j] - want[j]));

@@ -24,11 +24,12 @@ describe('gene summaries', () => {
       // Quartiles come from 512 bins over [0, 5]: within one bin width (~0.01).
       expect(Math.abs(s.groups[g].quartiles[2] - v[Math.floor((v.length - 1) / 2)])).toBeLessThan(0.011);
       expect(Math.abs(s.groups[g].quartiles[4] - v[v.length - 1])).toBeLessThan(0.011);
-      // Trapezoid over the grid: the kernel mass that spills below 0 is lost, the rest is there.
+      // Trapezoid over the grid.
       let area = 0;
       for (let k = 1; k < s.grid.length; k++)
         area += ((s.groups[g].density[k] + s.groups[g].density[k - 1]) / 2) * (s.grid[k] - s.grid[k - 1]);
-      expect(area).toBeGreaterThan(0.85);
+      // Group 0's 40 % spike at 0 loses half its kernel below 0 (0.2); group 1 loses a little at both ends.
+      expect(area).toBeGreaterThan(g === 0 ? 0.78 : 0.9);
       expect(area).toBeLessThan(1.01);
     }
     // Cells in no group (the 100s) do not stretch the grid.
