@@ -94,17 +94,15 @@ export class AppState {
   /** Lasso/box/category selections and the saved, named ones. */
   readonly selection = new SelectionState();
 
-  constructor(private engine: EngineRemote) {}
+  /** The Compare tab (DE, volcano, gene plots). */
+  readonly compare: CompareState;
+  /** The Traverse tab (latent traversal through the VAE decoder). */
+  readonly traverse: TraverseState;
 
-  private compareState: CompareState | null = null;
-  private traverseState: TraverseState | null = null;
-  /** The Compare tab (DE, volcano, gene plots); made on first use. */
-  get compare(): CompareState {
-    return (this.compareState ??= new CompareState(this, this.engine));
-  }
-  /** The Traverse tab (latent traversal through the VAE decoder); made on first use. */
-  get traverse(): TraverseState {
-    return (this.traverseState ??= new TraverseState(this, this.engine));
+  constructor(private engine: EngineRemote) {
+    // Made here, outside any reactive context: state created inside a template or $derived would not be tracked by it.
+    this.compare = new CompareState(this, engine);
+    this.traverse = new TraverseState(this, engine);
   }
 
   /** Layouts on offer: the latent PCA once computed, and every obsm embedding of the file. */
@@ -258,8 +256,8 @@ export class AppState {
     this.predictions = null;
     this.hiddenCategories = new Set();
     this.selection.reset();
-    this.compareState?.reset();
-    this.traverseState?.reset();
+    this.compare?.reset();
+    this.traverse?.reset();
     this.columns = {};
     const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
     this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';
