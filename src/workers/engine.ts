@@ -20,6 +20,7 @@ import type { GradientFn } from '../core/attribution/batching.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
+import { GrnEngine } from './grn_engine.ts';
 import type {
   CachedDatasetView,
   DatasetView,
@@ -130,6 +131,21 @@ export class Engine {
   private predictions: Predictions | null = null;
   private grn: GrnIndex | null = null;
   private cancelled = new Set<number>();
+  /** GRN sources, subgraphs, TF activity and model-derived edges (the regulation view; grn_engine.ts). */
+  readonly regulation = new GrnEngine({
+    dataset: () => this.ds,
+    signal: (jobId) => this.signal(jobId),
+    modelGenes: () => this.manifests?.classifier.input.genes ?? null,
+    inputRows: (cells) => {
+      const x = this.requireInput();
+      const out = new Float32Array(cells.length * x.nGenes);
+      cells.forEach((c, i) => out.set(x.rows(c, 1), i * x.nGenes));
+      return out;
+    },
+    decoder: async () => (await this.models()).decoder,
+    classifier: async () => (await this.models()).classifier,
+    classifierGradient: (classIndex) => this.classifierGradient('logit', classIndex),
+  });
 
   /** Picks and starts the tfjs backend (see compute/backend.ts). */
   async init(options: { override?: BackendName | null; cachedProbe?: ProbeTimes | null }): Promise<BackendChoice> {
