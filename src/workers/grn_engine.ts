@@ -14,6 +14,7 @@ import { detectGrnFormat, parseGrnFile, type ColumnMapping } from '../core/graph
 import { extractRegulon, extractSubgraph, type Subgraph } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
 import { buildRegulons, tfActivity, ULM_MIN_TARGETS, type RegulonMatrix } from '../core/graph/tf_activity.ts';
+import { decoderJacobian } from '../core/graph/jacobian.ts';
 import { syntheticSubgraph } from '../core/graph/synthetic.ts';
 import { correlationPairs, cosinePairs, evenSample } from '../core/graph/model_edges.ts';
 import type { ProgressFn } from './protocol.ts';
@@ -162,7 +163,8 @@ export class GrnEngine {
     const loose = sub.nodes.filter((n) => !isLinked.has(n.id) && !pinned.has(n.id));
     loose.sort((a, b) => Math.abs(b.score ?? 0) - Math.abs(a.score ?? 0) || (a.id < b.id ? -1 : 1));
     const rowPx = 24;
-    const pad = 28;
+    // Room for the largest disc (13 px) and its label.
+    const pad = 34;
     const perColumn = Math.max(1, Math.floor((h - 2 * pad) / rowPx) + 1);
     const columnPx = 92;
     const nColumns = Math.ceil(loose.length / perColumn);
@@ -358,15 +360,7 @@ export class GrnEngine {
     if (this.jacobian?.key === key) return this.jacobian.values;
     const decoder = await this.host.decoder();
     const d = z.length;
-    // Σ_g x̂_g(z_g) over nGenes copies z_g of z: its gradient wrt copy g is row g of the Jacobian.
-    const out = tf.tidy(() => {
-      const zs = tf.tile(tf.tensor2d(z, [1, d]), [nGenes, 1]);
-      const eye = tf.eye(nGenes);
-      const f = (t: tf.Tensor) => tf.sum(tf.mul(decoder.apply(t) as tf.Tensor2D, eye));
-      return tf.grad(f)(zs);
-    });
-    const values = (await out.data()) as Float32Array;
-    out.dispose();
+    const values = await decoderJacobian(tf, (t) => decoder.apply(t) as tf.Tensor2D, z, nGenes);
     this.jacobian = { key, values, dim: d };
     return values;
   }

@@ -5,7 +5,17 @@
  */
 import type { GrnGraph } from '../../workers/grn_protocol.ts';
 import { placeLabels, estimateLabelWidthPx } from '../../core/graph/label_placement.ts';
-import { curveControl, edgeColor, edgeEnd, edgeWidth, MODEL_EDGE_COLOR, modelEdgeWidth, nodeFill, nodeRadius, type Encoding } from './encoding.ts';
+import {
+  curveControl,
+  edgeColor,
+  edgeEnd,
+  edgeWidth,
+  MODEL_EDGE_COLOR,
+  modelEdgeWidth,
+  nodeFill,
+  nodeRadius,
+  type Encoding,
+} from './encoding.ts';
 
 /** d3-zoom's transform: screen = graph * k + (x, y). */
 export interface ViewTransform {

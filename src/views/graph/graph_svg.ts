@@ -72,7 +72,9 @@ export function graphToSvg(
     const ay = Y(l.source);
     const [bx, by] = edgeEnd(ax, ay, X(l.target), Y(l.target), radii[l.target] * scale + 1);
     const w = edgeWidth(enc, l.weight);
-    out.push(`<line x1="${f(ax)}" y1="${f(ay)}" x2="${f(bx)}" y2="${f(by)}" stroke="${edgeColor(l.sign)}" stroke-width="${f(w)}" opacity="0.7"/>`);
+    out.push(
+      `<line x1="${f(ax)}" y1="${f(ay)}" x2="${f(bx)}" y2="${f(by)}" stroke="${edgeColor(l.sign)}" stroke-width="${f(w)}" opacity="0.7"/>`,
+    );
     out.push(headSvg(ax, ay, bx, by, l.sign, 3 + w));
   }
   for (const e of text.modelLayer?.edges ?? []) {
