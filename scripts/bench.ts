@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { BACKENDS, type BackendName } from '../src/compute/backend_names.ts';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from '../test/browser/harness.ts';
 import { benchCache } from './bench_cache.ts';
+import { benchGrn } from './bench_grn.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
 const DIST = 'dist';
@@ -444,6 +445,7 @@ async function main(): Promise<void> {
     } catch (err) {
       cache = { error: message(err) };
     }
+    const grn = await benchGrn(server.url, log).catch((err: unknown) => ({ error: message(err) }));
 
     // Every backend against cpu: latent means of the first cells, and one cell's IG attributions.
     const ref = runs.cpu;
@@ -502,6 +504,7 @@ async function main(): Promise<void> {
       encodeAllCells,
       integratedGradients,
       cache,
+      grn,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,
       totalMs: round(elapsedMs()),
