@@ -111,7 +111,7 @@ export class GrnEngine {
   syntheticGraph(nNodes: number, nEdges: number, seed: number, widthPx: number, heightPx: number): GrnGraph {
     const t0 = performance.now();
     const sub = syntheticSubgraph(nNodes, nEdges, seed);
-    const layout = layoutGraph(sub, { seed, width: widthPx, height: heightPx });
+    const layout = layoutGraph(sub, { seed, width: widthPx, height: heightPx, ticks: largeGraphTicks(nNodes) });
     return {
       nodes: sub.nodes.map((nd, i) => ({ ...nd, x: layout.nodes[i].x, y: layout.nodes[i].y, isInData: true, isRegulator: nd.isSeed })),
       links: sub.links.map((l, i) => ({ ...layout.links[i], sign: l.sign, weight: l.weight, evidence: [] })),
@@ -185,6 +185,7 @@ export class GrnEngine {
     const toSquare = (p: { x: number; y: number }) => ({ x: ((p.x - x0) / wCore) * side, y: (p.y / h) * side });
     const layout = layoutGraph(core, {
       seed: req.seed,
+      ticks: largeGraphTicks(core.nodes.length),
       width: side,
       height: side,
       pinned: new Map([...pinned].map(([k, p]) => [k, toSquare(p)])),
@@ -381,6 +382,14 @@ export class GrnEngine {
     out.dispose();
     return values;
   }
+}
+
+/**
+ * Simulation ticks: d3's 300 up to 1,000 genes; 150 above, where each tick costs O(n log n) and the
+ * layout is already settled (alpha ≈ 0.03) — halves the wait at 5k genes.
+ */
+export function largeGraphTicks(nNodes: number): number {
+  return nNodes > 1000 ? 150 : 300;
 }
 
 function previewList(genes: string[]): string {

@@ -129,6 +129,36 @@ describe('the gene-regulation view', () => {
     await page.mouse.down();
     await page.mouse.up();
     expect(await page.evaluate(() => (globalThis as unknown as G).glasswing.app.colorBy)).toBe(`gene:${gene!.id}`);
+
+    // Drag it 40 px right and 20 px down: it follows the pointer and is pinned; a double-click unpins it.
+    const before = await page.evaluate((id) => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
+      const i = grn.graph.nodes.findIndex((n) => n.id === id);
+      return [grn.positions[2 * i], grn.positions[2 * i + 1]];
+    }, gene!.id);
+    await page.mouse.move(gene!.x, gene!.y);
+    await page.mouse.down();
+    await page.mouse.move(gene!.x + 20, gene!.y + 10, { steps: 3 });
+    await page.mouse.move(gene!.x + 40, gene!.y + 20, { steps: 3 });
+    await page.mouse.up();
+    const after = await page.evaluate((id) => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as {
+        positions: Float32Array;
+        graph: { nodes: { id: string }[] };
+        pinned: Set<string>;
+      };
+      const i = grn.graph.nodes.findIndex((n) => n.id === id);
+      return { xy: [grn.positions[2 * i], grn.positions[2 * i + 1]], isPinned: grn.pinned.has(id) };
+    }, gene!.id);
+    expect(after.isPinned).toBe(true);
+    expect(after.xy[0] - before[0]).toBeCloseTo(40, 0);
+    expect(after.xy[1] - before[1]).toBeCloseTo(20, 0);
+    await page.mouse.dblclick(gene!.x + 40, gene!.y + 20);
+    await expect
+      .poll(() =>
+        page.evaluate((id) => ((globalThis as unknown as G).glasswing.grn as unknown as { pinned: Set<string> }).pinned.has(id), gene!.id),
+      )
+      .toBe(false);
   });
 
   it('shows TRRUST evidence with the PubMed ids of every row in the file for that pair', async () => {
@@ -151,6 +181,22 @@ describe('the gene-regulation view', () => {
     expect(rows.length).toBeGreaterThan(0);
     expect(text).toContain(`${rows.length} row${rows.length === 1 ? '' : 's'} of evidence`);
     for (const row of rows.slice(0, 8)) expect(text).toContain(`PMID ${row.pmids!.join(', ')}`);
+    await page.selectOption('[data-testid="grn-source"]', 'collectri');
+  });
+
+  it('loads a user table through the column mapping and lists its bad rows by line', async () => {
+    const { page } = session;
+    await page.setInputFiles('[data-testid="grn-file"]', 'test/fixtures/grn/custom_mapping.csv');
+    await page.waitForSelector('[data-testid="grn-mapping"]');
+    await page.selectOption('[data-testid="grn-mapping"] select[data-field="sign"]', '2');
+    await page.selectOption('[data-testid="grn-mapping"] select[data-field="weight"]', '3');
+    await page.click('[data-testid="grn-mapping-apply"]');
+    const bad = page.locator('[data-testid="grn-bad-rows"]');
+    await expect.poll(() => bad.textContent(), { timeout: 10_000 }).toContain('custom_mapping.csv: 2 rows skipped, 3 loaded');
+    const lines = await bad.locator('li').allTextContents();
+    expect(lines[0]).toMatch(/^line 4: The sign "maybe"/);
+    expect(lines[1]).toBe('line 5: A quoted field is not closed.');
+    expect(await page.inputValue('[data-testid="grn-source"]')).toMatch(/^file:/);
     await page.selectOption('[data-testid="grn-source"]', 'collectri');
   });
 

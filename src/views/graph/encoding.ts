@@ -62,14 +62,16 @@ export function makeEncoding(
   };
 }
 
-/** Fill of node `i`: diverging by score, or sequential (viridis) by expression; hollow when it has none. */
-export function nodeFill(enc: Encoding, i: number): string {
+/** Fill of node `i`: diverging by score, or sequential (viridis) by expression; hollow when it has none; `levels` quantises. */
+export function nodeFill(enc: Encoding, i: number, levels = 0): string {
+  // `levels` > 0 rounds the ramp position to that many steps (the canvas batches nodes by colour).
+  const q = (t: number) => (levels > 0 ? Math.round(t * levels) / levels : t);
   if (enc.colorBy === 'expression') {
     const v = enc.expression?.[i];
-    return v === undefined || !Number.isFinite(v) ? HOLLOW_FILL : sequentialColor(v / enc.maxExpression);
+    return v === undefined || !Number.isFinite(v) ? HOLLOW_FILL : sequentialColor(q(v / enc.maxExpression));
   }
   const s = enc.score(i);
-  return s === undefined || !Number.isFinite(s) ? HOLLOW_FILL : divergingColor(s, enc.maxAbsScore);
+  return s === undefined || !Number.isFinite(s) ? HOLLOW_FILL : divergingColor(q(s / enc.maxAbsScore), 1);
 }
 
 /** Radius in px of node `i`: by |score| (area ∝ |score|) or by log degree. */
