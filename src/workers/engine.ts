@@ -29,6 +29,7 @@ import { decodeLatent } from '../core/embedding/traversal.ts';
 import { denseBaselineDe, runDifferentialExpression, runGeneSummaries, runGeneValues } from './compare_compute.ts';
 import type { DeResult } from '../core/stats/differential_expression.ts';
 import type { GeneSummary } from '../core/stats/gene_summary.ts';
+import { GrnEngine } from './grn_engine.ts';
 import type {
   CachedDatasetView,
   ComputedLayout,
@@ -147,6 +148,21 @@ export class Engine {
   private cancelled = new Set<number>();
   /** Gene columns, expression PCA and UMAP (src/workers/explore_compute.ts). */
   private explore = new ExploreCompute();
+  /** GRN sources, subgraphs, TF activity and model-derived edges (the regulation view; grn_engine.ts). */
+  readonly regulation = new GrnEngine({
+    dataset: () => this.ds,
+    signal: (jobId) => this.signal(jobId),
+    modelGenes: () => this.manifests?.classifier.input.genes ?? null,
+    inputRows: (cells) => {
+      const x = this.requireInput();
+      const out = new Float32Array(cells.length * x.nGenes);
+      cells.forEach((c, i) => out.set(x.rows(c, 1), i * x.nGenes));
+      return out;
+    },
+    decoder: async () => (await this.models()).decoder,
+    classifier: async () => (await this.models()).classifier,
+    classifierGradient: (classIndex) => this.classifierGradient('logit', classIndex),
+  });
 
   /** Picks and starts the tfjs backend (see compute/backend.ts). */
   async init(options: { override?: BackendName | null; cachedProbe?: ProbeTimes | null }): Promise<BackendChoice> {
