@@ -3,6 +3,10 @@ import { mount } from 'svelte';
 import './app.css';
 import App from './App.svelte';
 import { AppState } from './state/app.svelte.ts';
+import { SessionController } from './state/session.svelte.ts';
+import { ThemeState } from './state/theme.svelte.ts';
+import { exportsHandle } from './views/exports.ts';
+import { registerServiceWorker } from './service_worker_client.ts';
 import { startEngine } from './workers/client.ts';
 import { BACKENDS, type BackendName } from './compute/backend_names.ts';
 
@@ -11,8 +15,12 @@ const app = new AppState(engine);
 const requested = new URLSearchParams(location.search).get('backend');
 const override = BACKENDS.includes(requested as BackendName) ? (requested as BackendName) : null;
 
-mount(App, { target: document.getElementById('app')!, props: { app } });
-void app.start(override);
+const session = new SessionController(app, engine);
+const theme = new ThemeState();
+
+mount(App, { target: document.getElementById('app')!, props: { app, session, theme } });
+// Offline: once the demo is up, the service worker caches the app shell, models and demo (built app only).
+void app.start(override).then(() => (import.meta.env.PROD ? registerServiceWorker() : null));
 
 // A console/test handle: the same engine the UI uses (nothing here leaves the page).
-(globalThis as unknown as { glasswing: unknown }).glasswing = { app, engine };
+(globalThis as unknown as { glasswing: unknown }).glasswing = { app, engine, session, theme, exports: exportsHandle };

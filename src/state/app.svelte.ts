@@ -6,6 +6,7 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import { StoryState } from './story.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
@@ -91,6 +92,10 @@ export class AppState {
   columns = $state.raw<Record<string, PublishedColumn>>({});
   /** Lasso/box/category selections and the saved, named ones. */
   readonly selection = new SelectionState();
+  /** Story steps and annotations (named clusters, gene notes); kept across datasets. */
+  readonly story = new StoryState();
+  /** The right panel's open tab. */
+  panel = $state('explain');
 
   constructor(private engine: EngineRemote) {}
 
@@ -161,6 +166,24 @@ export class AppState {
     try {
       const view = await this.track('Reading again', (id, p) => this.engine.rereadFiles(id, choices, p));
       await this.afterDatasetChange(view);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Reopens the bundled demo dataset (a session or link saved on it). */
+  async openDemo(): Promise<void> {
+    try {
+      await this.afterDatasetChange(await this.engine.loadDataset(abs(DEMO.dataset)));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Opens a dataset embedded in a session file; it is cached like a dropped-in file. */
+  async openEmbedded(bytes: Uint8Array, fileName: string): Promise<void> {
+    try {
+      await this.afterDatasetChange(await this.engine.importDataset(bytes, fileName));
     } catch (err) {
       this.fail(err);
     }

@@ -125,3 +125,25 @@ describe('session file', () => {
     expect(base64ToBytes(bytesToBase64(bytes))).toEqual(bytes);
   });
 });
+
+describe('embedded dataset', async () => {
+  const { packDataset, unpackDataset } = await import('../../../src/core/session/embedded_dataset.ts');
+  const { readFileSync } = await import('node:fs');
+  const { decodeCompact } = await import('../../../src/core/data/compact_format.ts');
+  it('packs the demo dataset and unpacks it to the same matrix, names and metadata', () => {
+    const header = JSON.parse(readFileSync('public/data/pbmc3k/dataset.json', 'utf8'));
+    const body = readFileSync('public/data/pbmc3k/dataset.bin');
+    const ds = decodeCompact(header, body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+    const packed = packDataset(ds);
+    const back = unpackDataset(packed);
+    expect(back.matrix.nRows).toBe(2638);
+    expect(Array.from(back.matrix.indptr)).toEqual(Array.from(ds.matrix.indptr));
+    expect(Array.from(back.matrix.indices.subarray(0, 5000))).toEqual(Array.from(ds.matrix.indices.subarray(0, 5000)));
+    expect(Array.from(back.matrix.data.subarray(0, 5000))).toEqual(Array.from(ds.matrix.data.subarray(0, 5000)));
+    expect(back.genes).toEqual(ds.genes);
+    expect(back.cellIds).toEqual(ds.cellIds);
+    expect(Object.keys(back.obs)).toEqual(Object.keys(ds.obs));
+    expect(() => unpackDataset(packed.subarray(0, 100))).toThrow(/damaged/);
+    expect(() => unpackDataset(new Uint8Array(20))).toThrow(/does not start with GWDS1/);
+  });
+});
