@@ -6,12 +6,7 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 
-/** Names an attacker might put in a file. None holds a comma, so each stays one CSV field. */
-export const INJECTED = {
-  genes: ['<img src=x onerror=alert(1)>', "x'><script>alert(2)</script>", "<svg/onload=alert('g')>", 'A&amp;B<b>bold</b>'],
-  column: '<svg onload=alert(3)>',
-  categories: ['<img src=x onerror=alert(4)>', '<script>alert(5)</script>', "' onmouseover='alert(6)"],
-};
+import { INJECTED } from './make_injected_fixture_names.ts';
 
 const OUT = 'test/fixtures/injected';
 const N_CELLS = 90;

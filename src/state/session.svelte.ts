@@ -15,6 +15,7 @@ import {
   type Camera,
   type ViewState,
 } from '../core/session/view_state.ts';
+import { tick } from 'svelte';
 import type { EngineRemote } from '../workers/client.ts';
 import type { AppState } from './app.svelte.ts';
 import { indicesToMask, maskToIndices } from './selection.svelte.ts';
@@ -185,6 +186,8 @@ export class SessionController {
         }
       }
       app.panel = view.panel || 'explain';
+      // Let the scatter take the new layout first: a layout switch refits the camera, which would undo ours.
+      await tick();
       this.camera()?.setView(view.camera, options.isAnimated ?? true);
       if (view.selectedCell !== null && view.selectedCell < nCells) {
         if (view.selectedCell !== app.selectedCell) void app.explainCell(view.selectedCell);

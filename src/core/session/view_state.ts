@@ -9,8 +9,8 @@ import { decodeCellSet, encodeCellSet } from './cell_set_codec.ts';
 export const VIEW_SCHEMA_VERSION = 1;
 
 /**
- * The scatter's camera: d3 zoom scale `k` and translation as fractions of the plot's width and
- * height, so a view saved on a laptop reopens framing the same cells on a projector.
+ * The scatter's camera: zoom scale `k` (1 = every cell fitted) and the data coordinates (x, y)
+ * at the centre of the plot, so a view saved on a laptop frames the same cells on a projector.
  */
 export interface Camera {
   k: number;
@@ -86,7 +86,7 @@ export function parseCamera(v: unknown, where = 'camera'): Camera | null {
   if (v === null || v === undefined) return null;
   if (typeof v !== 'object') fail(where, 'expected {k, x, y}.');
   const o = v as Record<string, unknown>;
-  return { k: num(o.k, `${where}.k`, 1e-3, 1e6), x: num(o.x, `${where}.x`, -1e6, 1e6), y: num(o.y, `${where}.y`, -1e6, 1e6) };
+  return { k: num(o.k, `${where}.k`, 1e-3, 1e6), x: num(o.x, `${where}.x`, -1e12, 1e12), y: num(o.y, `${where}.y`, -1e12, 1e12) };
 }
 
 function parseSelection(v: unknown, where: string): SelectionRef | null {
