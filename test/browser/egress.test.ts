@@ -185,6 +185,48 @@ describe('zero egress over the whole journey, then offline', () => {
     expect(saved.data).toBeUndefined();
   });
 
+  it('a session saved with its raw data brings the dataset back after it left the cache', async () => {
+    const { page } = session;
+    const plain = await download(page, '[data-testid="save-session"]');
+    // A second, small dataset (the demo and pbmc3k.h5ad are the same content, hence one hash).
+    await page.setInputFiles('[data-testid="file-input"]', ['test/fixtures/injected/expression.csv', 'test/fixtures/injected/metadata.csv']);
+    await page.waitForFunction(
+      (h5adHash) => {
+        const app = (globalThis as unknown as Handle).glasswing.app;
+        return app.dataset?.source === 'file' && app.dataset.hash !== h5adHash && app.latentPca !== null;
+      },
+      datasetHash,
+      { timeout: 240_000 },
+    );
+    const fixtureHash = await page.evaluate(() => (globalThis as unknown as Handle).glasswing.app.dataset.hash);
+    await page.check('[data-testid="include-data"]');
+    const file = await download(page, '[data-testid="save-session"]');
+    await page.uncheck('[data-testid="include-data"]');
+    const saved = parseSession(file.bytes.toString('utf8'));
+    expect(saved.dataset.hash).toBe(fixtureHash);
+    expect(saved.data?.format).toBe('glasswing-compact');
+    console.log(JSON.stringify({ sessionBytes: plain.bytes.length, fixtureSessionWithDataBytes: file.bytes.length }));
+    // Back to the demo, and the fixture's copy deleted from the cache.
+    await page.evaluate(async (hash) => {
+      const app = (globalThis as unknown as { glasswing: { app: { openDemo(): Promise<void>; forget(h: string): Promise<void> } } }).glasswing.app;
+      await app.openDemo();
+      await app.forget(hash);
+    }, fixtureHash);
+    expect(await page.evaluate(() => (globalThis as unknown as Handle).glasswing.app.dataset.source)).toBe('demo');
+    await page.setInputFiles('[data-testid="open-session"]', { name: file.name, mimeType: 'application/json', buffer: file.bytes });
+    await page.waitForFunction(
+      (hash) => {
+        const app = (globalThis as unknown as Handle).glasswing.app;
+        return app.dataset?.hash === hash && app.dataset.source === 'file' && app.latentPca !== null;
+      },
+      fixtureHash,
+      { timeout: 240_000 },
+    );
+    // Cached again, like a dropped-in file.
+    expect(await page.textContent('[data-testid="dataset-note"]')).toContain('Saved in this browser');
+    await expect.poll(() => page.locator('[data-testid="cached-entry"]').count()).toBeGreaterThan(0);
+  });
+
   it('sent no request to any host but the app’s own, and fired no dialog', () => {
     expect(session.foreign).toEqual([]);
     expect(dialogs).toEqual([]);
