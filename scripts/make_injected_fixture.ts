@@ -11,15 +11,36 @@ import { INJECTED } from './make_injected_fixture_names.ts';
 const OUT = 'test/fixtures/injected';
 const N_CELLS = 90;
 // Real model genes that mark B cells, monocytes and T cells, so predictions and attributions are meaningful.
-const MARKERS = ['CD74', 'HLA-DRA', 'MS4A1', 'CD79A', 'CD79B', 'LYZ', 'S100A9', 'S100A8', 'FCN1', 'CD3E', 'IL7R', 'LDHB', 'NKG7', 'GNLY', 'CCL5'];
+const MARKERS = [
+  'CD74',
+  'HLA-DRA',
+  'MS4A1',
+  'CD79A',
+  'CD79B',
+  'LYZ',
+  'S100A9',
+  'S100A8',
+  'FCN1',
+  'CD3E',
+  'IL7R',
+  'LDHB',
+  'NKG7',
+  'GNLY',
+  'CCL5',
+];
 
 function lcg(seed: number): () => number {
   let s = seed >>> 0;
   return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
-const modelGenes = (JSON.parse(readFileSync('models/pbmc3k-classifier/manifest.json', 'utf8')) as { input: { genes: string[] } }).input.genes;
-const genes = [...MARKERS.filter((g) => modelGenes.includes(g)), ...modelGenes.filter((g) => !MARKERS.includes(g)).slice(0, 40), ...INJECTED.genes];
+const modelGenes = (JSON.parse(readFileSync('models/pbmc3k-classifier/manifest.json', 'utf8')) as { input: { genes: string[] } }).input
+  .genes;
+const genes = [
+  ...MARKERS.filter((g) => modelGenes.includes(g)),
+  ...modelGenes.filter((g) => !MARKERS.includes(g)).slice(0, 40),
+  ...INJECTED.genes,
+];
 const rnd = lcg(42);
 const groups = [
   ['CD74', 'HLA-DRA', 'MS4A1', 'CD79A', 'CD79B'],

@@ -80,7 +80,14 @@ export class SessionController {
       });
       // Keep the URL hash in step with the view, so the address bar is always a link to it.
       $effect(() => {
-        void [this.app.layout, this.app.colorBy, this.app.hiddenCategories, this.app.selection.primary, this.app.selectedCell, this.app.panel];
+        void [
+          this.app.layout,
+          this.app.colorBy,
+          this.app.hiddenCategories,
+          this.app.selection.primary,
+          this.app.selectedCell,
+          this.app.panel,
+        ];
         if (!this.app.latentPca || this.initialLink || this.isApplying) return;
         this.syncHash();
       });
@@ -219,10 +226,18 @@ export class SessionController {
         dataset: { hash: ds.hash, name: ds.name, fileName: ds.fileName, nCells: ds.nCells, nGenes: ds.nGenes },
         view: this.captureView(),
         steps: app.story.steps,
-        selections: app.selection.saved.map((s) => ({ id: s.id, name: s.name, note: s.note, cells: encodeCellSet(s.cells), nCells: s.cells.length })),
+        selections: app.selection.saved.map((s) => ({
+          id: s.id,
+          name: s.name,
+          note: s.note,
+          cells: encodeCellSet(s.cells),
+          nCells: s.cells.length,
+        })),
         annotations: { clusters: app.story.clusterNotes, genes: app.story.geneNotes },
         settings: { ...app.explainSettings },
-        ...(includeData ? { data: { format: 'glasswing-compact' as const, base64: bytesToBase64(await this.engine.exportDataset()) } } : {}),
+        ...(includeData
+          ? { data: { format: 'glasswing-compact' as const, base64: bytesToBase64(await this.engine.exportDataset()) } }
+          : {}),
       },
       app.provenance({ extra: { steps_in_story: app.story.steps.length, includes_raw_data: includeData ? 'yes' : 'no' } }),
     );
@@ -241,7 +256,12 @@ export class SessionController {
     }
     this.app.story.load({ steps: session.steps, clusters: session.annotations.clusters, genes: session.annotations.genes });
     const need = { ...session.dataset };
-    if (this.app.dataset?.hash !== need.hash && session.data && need.hash !== this.demoHash && !this.app.cached.some((c) => c.hash === need.hash)) {
+    if (
+      this.app.dataset?.hash !== need.hash &&
+      session.data &&
+      need.hash !== this.demoHash &&
+      !this.app.cached.some((c) => c.hash === need.hash)
+    ) {
       await this.app.openEmbedded(base64ToBytes(session.data.base64), need.fileName || `${need.name}.glasswing.json`);
       if (this.app.dataset?.hash !== need.hash) {
         this.notice = `The dataset embedded in ${file.name} does not match the hash the session recorded (${need.hash.slice(0, 12)}…); the session was not applied.`;
@@ -264,7 +284,8 @@ export class SessionController {
       }
     });
     this.app.selection.saved = saved;
-    if (session.settings.baseline === 'zeros' || session.settings.baseline === 'mean') this.app.explainSettings.baseline = session.settings.baseline;
+    if (session.settings.baseline === 'zeros' || session.settings.baseline === 'mean')
+      this.app.explainSettings.baseline = session.settings.baseline;
     if (typeof session.settings.steps === 'number' && session.settings.steps >= 1 && session.settings.steps <= 1000)
       this.app.explainSettings.steps = session.settings.steps;
     await this.applyView(session.view, { fileName: session.dataset.fileName });

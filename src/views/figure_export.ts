@@ -119,5 +119,8 @@ export async function figurePng(figure: Figure, scale: number, provenance: Prove
     );
   const { background } = themeColors();
   const canvas = await svgToCanvas(figure.svg, figure.widthPx, figure.heightPx, scale, background);
-  return canvasToPng(canvas, { ...provenance, extra: { ...provenance.extra, scale: Number(scale.toFixed(4)), dpi: Math.round(scale * 96) } });
+  return canvasToPng(canvas, {
+    ...provenance,
+    extra: { ...provenance.extra, scale: Number(scale.toFixed(4)), dpi: Math.round(scale * 96) },
+  });
 }

@@ -19,7 +19,13 @@ const dialogs: string[] = [];
 type Handle = {
   glasswing: {
     app: {
-      dataset: { hash: string; name: string; source: string; nCells: number; obs: Record<string, { categories: string[]; codes: Int32Array }> };
+      dataset: {
+        hash: string;
+        name: string;
+        source: string;
+        nCells: number;
+        obs: Record<string, { categories: string[]; codes: Int32Array }>;
+      };
       latentPca: unknown;
       explain: unknown;
       selection: { apply(mask: Uint8Array, mode: string): void };
@@ -94,7 +100,9 @@ describe('zero egress over the whole journey, then offline', () => {
     expect(datasetHash).toMatch(/^[0-9a-f]{64}$/);
     expect(await page.getAttribute('[data-testid="latent-scatter"]', 'data-points')).toBe('2638');
     await explainFirstCell(page);
-    await expect.poll(async () => Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-nodes')), { timeout: 60_000 }).toBeGreaterThan(5);
+    await expect
+      .poll(async () => Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-nodes')), { timeout: 60_000 })
+      .toBeGreaterThan(5);
   });
 
   it('exports the scatter as PNG (2×) and SVG with legend, title and provenance', async () => {
@@ -154,7 +162,10 @@ describe('zero egress over the whole journey, then offline', () => {
       const app = (globalThis as unknown as Handle).glasswing.app;
       const label = app.dataset.obs.label;
       const b = label.categories.indexOf('B');
-      app.selection.apply(Uint8Array.from(label.codes, (c) => (c === b ? 1 : 0)), 'replace');
+      app.selection.apply(
+        Uint8Array.from(label.codes, (c) => (c === b ? 1 : 0)),
+        'replace',
+      );
     });
     await page.fill('[data-testid="selection-name"]', 'B cells, for the wet lab');
     await page.click('[data-testid="save-selection"]');
@@ -189,7 +200,10 @@ describe('zero egress over the whole journey, then offline', () => {
     const { page } = session;
     const plain = await download(page, '[data-testid="save-session"]');
     // A second, small dataset (the demo and pbmc3k.h5ad are the same content, hence one hash).
-    await page.setInputFiles('[data-testid="file-input"]', ['test/fixtures/injected/expression.csv', 'test/fixtures/injected/metadata.csv']);
+    await page.setInputFiles('[data-testid="file-input"]', [
+      'test/fixtures/injected/expression.csv',
+      'test/fixtures/injected/metadata.csv',
+    ]);
     await page.waitForFunction(
       (h5adHash) => {
         const app = (globalThis as unknown as Handle).glasswing.app;
@@ -208,7 +222,8 @@ describe('zero egress over the whole journey, then offline', () => {
     console.log(JSON.stringify({ sessionBytes: plain.bytes.length, fixtureSessionWithDataBytes: file.bytes.length }));
     // Back to the demo, and the fixture's copy deleted from the cache.
     await page.evaluate(async (hash) => {
-      const app = (globalThis as unknown as { glasswing: { app: { openDemo(): Promise<void>; forget(h: string): Promise<void> } } }).glasswing.app;
+      const app = (globalThis as unknown as { glasswing: { app: { openDemo(): Promise<void>; forget(h: string): Promise<void> } } })
+        .glasswing.app;
       await app.openDemo();
       await app.forget(hash);
     }, fixtureHash);

@@ -73,7 +73,10 @@ describe('stories and presenter mode', () => {
       app.toggleCategory(2);
       const label = app.dataset.obs.label;
       const b = label.categories.indexOf('B');
-      app.selection.apply(Uint8Array.from(label.codes, (c) => (c === b ? 1 : 0)), 'replace');
+      app.selection.apply(
+        Uint8Array.from(label.codes, (c) => (c === b ? 1 : 0)),
+        'replace',
+      );
       scatter.setView({ k: 1.5, x: 0.1, y: 0.05 }, false);
     });
     await settle(page);
@@ -104,7 +107,13 @@ describe('stories and presenter mode', () => {
     expect(await page.textContent('[data-testid="presenter"] h1')).toBe('The latent space separates the types');
     let state = await g(page)(() => {
       const { app, scatter } = (globalThis as unknown as G).glasswing;
-      return { layout: app.layout, colorBy: app.colorBy, hidden: [...app.hiddenCategories], n: app.selection.primaryCount, cam: scatter.getView() };
+      return {
+        layout: app.layout,
+        colorBy: app.colorBy,
+        hidden: [...app.hiddenCategories],
+        n: app.selection.primaryCount,
+        cam: scatter.getView(),
+      };
     });
     expect(state).toMatchObject({ layout: 'latent_pca', colorBy: 'label', hidden: [], n: 0 });
     expect(state.cam.k).toBeCloseTo(2.5, 6);
@@ -115,7 +124,13 @@ describe('stories and presenter mode', () => {
     await settle(page);
     state = await g(page)(() => {
       const { app, scatter } = (globalThis as unknown as G).glasswing;
-      return { layout: app.layout, colorBy: app.colorBy, hidden: [...app.hiddenCategories], n: app.selection.primaryCount, cam: scatter.getView() };
+      return {
+        layout: app.layout,
+        colorBy: app.colorBy,
+        hidden: [...app.hiddenCategories],
+        n: app.selection.primaryCount,
+        cam: scatter.getView(),
+      };
     });
     expect(state).toMatchObject({ layout: 'obsm:X_umap', colorBy: 'predicted', hidden: [2], n: 344 });
     expect(state.cam.k).toBeCloseTo(1.5, 6);
@@ -141,7 +156,9 @@ describe('stories and presenter mode', () => {
     try {
       await other.goto(link, { waitUntil: 'load' });
       await waitForReady(other);
-      await other.waitForFunction(() => (globalThis as unknown as G).glasswing.app.layout === 'obsm:X_umap', undefined, { timeout: 60_000 });
+      await other.waitForFunction(() => (globalThis as unknown as G).glasswing.app.layout === 'obsm:X_umap', undefined, {
+        timeout: 60_000,
+      });
       await settle(other);
       const s = await other.evaluate(() => {
         const { app, scatter } = (globalThis as unknown as G).glasswing;
@@ -161,28 +178,52 @@ describe('stories and presenter mode', () => {
     try {
       await other.goto(server.url + '#v=1&layout=latent_pca&color=label&cam=2,left,0', { waitUntil: 'load' });
       await waitForReady(other);
-      await expect.poll(() => other.textContent('[data-testid="session-notice"]'), { timeout: 60_000 }).toContain('This link cannot be opened: link cam: "left" is not a number.');
+      await expect
+        .poll(() => other.textContent('[data-testid="session-notice"]'), { timeout: 60_000 })
+        .toContain('This link cannot be opened: link cam: "left" is not a number.');
     } finally {
       await other.close();
     }
-    await page.setInputFiles('[data-testid="open-session"]', { name: 'broken.glasswing.json', mimeType: 'application/json', buffer: Buffer.from('{"format":') });
-    await expect.poll(() => page.textContent('[data-testid="session-notice"]')).toMatch(/This session file cannot be opened: it is not valid JSON/);
+    await page.setInputFiles('[data-testid="open-session"]', {
+      name: 'broken.glasswing.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from('{"format":'),
+    });
+    await expect
+      .poll(() => page.textContent('[data-testid="session-notice"]'))
+      .toMatch(/This session file cannot be opened: it is not valid JSON/);
     const missing = {
       format: 'glasswing-session',
       schemaVersion: 1,
       savedAt: '2026-01-01T00:00:00Z',
       provenance: {},
       dataset: { hash: 'f'.repeat(64), name: 'Tumour atlas', fileName: 'tumour_atlas.h5ad', nCells: 120000, nGenes: 30000 },
-      view: { schemaVersion: 1, datasetHash: 'f'.repeat(64), layout: 'latent_pca', colorBy: 'label', hiddenCategories: [], selection: null, camera: null, panel: 'explain', selectedCell: null },
+      view: {
+        schemaVersion: 1,
+        datasetHash: 'f'.repeat(64),
+        layout: 'latent_pca',
+        colorBy: 'label',
+        hiddenCategories: [],
+        selection: null,
+        camera: null,
+        panel: 'explain',
+        selectedCell: null,
+      },
       steps: [],
       selections: [],
       annotations: { clusters: [], genes: [] },
       settings: {},
     };
-    await page.setInputFiles('[data-testid="open-session"]', { name: 'atlas.glasswing.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(missing)) });
-    await expect.poll(() => page.textContent('[data-testid="session-notice"]')).toContain(
-      'This view was saved on “Tumour atlas” (120,000 cells × 30,000 genes), SHA-256 ffffffffffff…, which is not in this browser\'s cache. Drop tumour_atlas.h5ad onto the page',
-    );
+    await page.setInputFiles('[data-testid="open-session"]', {
+      name: 'atlas.glasswing.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(missing)),
+    });
+    await expect
+      .poll(() => page.textContent('[data-testid="session-notice"]'))
+      .toContain(
+        "This view was saved on “Tumour atlas” (120,000 cells × 30,000 genes), SHA-256 ffffffffffff…, which is not in this browser's cache. Drop tumour_atlas.h5ad onto the page",
+      );
     await page.click('[aria-label="Dismiss this message"]');
   });
 });
@@ -195,7 +236,19 @@ describe('polish', () => {
     const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
       nodes: { ignored: boolean; role?: { value: string }; name?: { value: string }; backendDOMNodeId?: number }[];
     };
-    const CONTROLS = new Set(['button', 'textbox', 'combobox', 'checkbox', 'spinbutton', 'slider', 'radio', 'searchbox', 'listbox', 'switch', 'DisclosureTriangle']);
+    const CONTROLS = new Set([
+      'button',
+      'textbox',
+      'combobox',
+      'checkbox',
+      'spinbutton',
+      'slider',
+      'radio',
+      'searchbox',
+      'listbox',
+      'switch',
+      'DisclosureTriangle',
+    ]);
     const controls = nodes.filter((n) => !n.ignored && CONTROLS.has(n.role?.value ?? ''));
     const unnamed = controls.filter((n) => !(n.name?.value ?? '').trim()).map((n) => n.role?.value);
     expect(controls.length).toBeGreaterThan(25);
@@ -235,7 +288,10 @@ describe('injected names', () => {
   it('renders gene and metadata names holding HTML/script as text: legend, tooltip, tables, graph, SVG export', async () => {
     const { page } = session;
     const baseline = await page.evaluate(() => document.querySelectorAll('img, script, iframe, object').length);
-    await page.setInputFiles('[data-testid="file-input"]', ['test/fixtures/injected/expression.csv', 'test/fixtures/injected/metadata.csv']);
+    await page.setInputFiles('[data-testid="file-input"]', [
+      'test/fixtures/injected/expression.csv',
+      'test/fixtures/injected/metadata.csv',
+    ]);
     await page.waitForFunction(
       () => {
         const g = (globalThis as unknown as G).glasswing;

@@ -48,7 +48,10 @@ const LEGEND_WIDTH_PX = 230;
 const LEGEND_ROW_PX = 20;
 
 /** Total figure size in CSS px for a plot of the given size and legend length. */
-export function scatterFigureSize(f: Pick<ScatterFigure, 'plotWidthPx' | 'plotHeightPx' | 'legend'>): { widthPx: number; heightPx: number } {
+export function scatterFigureSize(f: Pick<ScatterFigure, 'plotWidthPx' | 'plotHeightPx' | 'legend'>): {
+  widthPx: number;
+  heightPx: number;
+} {
   const legendHeight = 40 + f.legend.length * LEGEND_ROW_PX;
   return {
     widthPx: Math.ceil(LEFT_BAND_PX + f.plotWidthPx + LEGEND_WIDTH_PX),
@@ -74,7 +77,9 @@ export function scatterSvg(f: ScatterFigure): string {
   out.push(
     `<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="${widthPx}" height="${heightPx}" viewBox="0 0 ${widthPx} ${heightPx}" ${font}>`,
   );
-  out.push(`<desc>${escapeXml(isVector ? `Every one of the ${n} cells drawn as a vector circle.` : `The ${n} cells are embedded as one raster image (more than ${MAX_VECTOR_POINTS} cells would make a vector file too large to open); axes, legend and title are vector.`)}</desc>`);
+  out.push(
+    `<desc>${escapeXml(isVector ? `Every one of the ${n} cells drawn as a vector circle.` : `The ${n} cells are embedded as one raster image (more than ${MAX_VECTOR_POINTS} cells would make a vector file too large to open); axes, legend and title are vector.`)}</desc>`,
+  );
   out.push(`<rect width="${widthPx}" height="${heightPx}" fill="${escapeXml(f.background)}"/>`);
   out.push(`<text x="16" y="26" font-size="18" font-weight="600" fill="${escapeXml(f.ink)}">${escapeXml(f.title)}</text>`);
   out.push(`<text x="16" y="44" font-size="12" fill="${escapeXml(f.muted)}">${escapeXml(f.subtitle)}</text>`);
@@ -92,10 +97,14 @@ export function scatterSvg(f: ScatterFigure): string {
       const y = f.xy[2 * i + 1];
       if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
       const fill = `#${hex2(f.rgba[4 * i])}${hex2(f.rgba[4 * i + 1])}${hex2(f.rgba[4 * i + 2])}`;
-      out.push(`<circle cx="${x.toFixed(2)}" cy="${y.toFixed(2)}" r="${r.toFixed(2)}" fill="${fill}"${a < 255 ? ` fill-opacity="${(a / 255).toFixed(3)}"` : ''}/>`);
+      out.push(
+        `<circle cx="${x.toFixed(2)}" cy="${y.toFixed(2)}" r="${r.toFixed(2)}" fill="${fill}"${a < 255 ? ` fill-opacity="${(a / 255).toFixed(3)}"` : ''}/>`,
+      );
     }
   } else {
-    out.push(`<image x="0" y="0" width="${f.plotWidthPx}" height="${f.plotHeightPx}" href="${escapeXml(f.rasterHref!)}" xlink:href="${escapeXml(f.rasterHref!)}"/>`);
+    out.push(
+      `<image x="0" y="0" width="${f.plotWidthPx}" height="${f.plotHeightPx}" href="${escapeXml(f.rasterHref!)}" xlink:href="${escapeXml(f.rasterHref!)}"/>`,
+    );
   }
   out.push(`</g>`);
   // Axes: ticks along the bottom and left edges of the plot.
@@ -104,15 +113,23 @@ export function scatterSvg(f: ScatterFigure): string {
   for (const t of f.xTicks) {
     if (t.px < 0 || t.px > f.plotWidthPx) continue;
     out.push(tick(t.px, f.plotHeightPx, t.px, f.plotHeightPx + 5));
-    out.push(`<text x="${t.px.toFixed(1)}" y="${f.plotHeightPx + 17}" font-size="10" text-anchor="middle" fill="${escapeXml(f.muted)}">${escapeXml(t.label)}</text>`);
+    out.push(
+      `<text x="${t.px.toFixed(1)}" y="${f.plotHeightPx + 17}" font-size="10" text-anchor="middle" fill="${escapeXml(f.muted)}">${escapeXml(t.label)}</text>`,
+    );
   }
   for (const t of f.yTicks) {
     if (t.px < 0 || t.px > f.plotHeightPx) continue;
     out.push(tick(-5, t.px, 0, t.px));
-    out.push(`<text x="-8" y="${(t.px + 3.5).toFixed(1)}" font-size="10" text-anchor="end" fill="${escapeXml(f.muted)}">${escapeXml(t.label)}</text>`);
+    out.push(
+      `<text x="-8" y="${(t.px + 3.5).toFixed(1)}" font-size="10" text-anchor="end" fill="${escapeXml(f.muted)}">${escapeXml(t.label)}</text>`,
+    );
   }
-  out.push(`<text x="${f.plotWidthPx}" y="${f.plotHeightPx + 33}" font-size="11" text-anchor="end" fill="${escapeXml(f.ink)}">${escapeXml(f.xLabel)}</text>`);
-  out.push(`<text transform="translate(-42,0) rotate(-90)" font-size="11" text-anchor="end" fill="${escapeXml(f.ink)}">${escapeXml(f.yLabel)}</text>`);
+  out.push(
+    `<text x="${f.plotWidthPx}" y="${f.plotHeightPx + 33}" font-size="11" text-anchor="end" fill="${escapeXml(f.ink)}">${escapeXml(f.xLabel)}</text>`,
+  );
+  out.push(
+    `<text transform="translate(-42,0) rotate(-90)" font-size="11" text-anchor="end" fill="${escapeXml(f.ink)}">${escapeXml(f.yLabel)}</text>`,
+  );
   out.push(`</g>`);
   // Legend beside the plot.
   const lx = ox + f.plotWidthPx + 20;
@@ -122,7 +139,9 @@ export function scatterSvg(f: ScatterFigure): string {
     const y = 32 + i * LEGEND_ROW_PX;
     out.push(`<g transform="translate(0,${y})"${e.isHidden ? ' opacity="0.4"' : ''}>`);
     out.push(`<circle cx="6" cy="-4" r="5.5" fill="${escapeXml(e.color)}" stroke="${escapeXml(f.ink)}" stroke-opacity="0.25"/>`);
-    out.push(`<text x="18" y="0" font-size="12" fill="${escapeXml(f.ink)}">${escapeXml(e.label)}${e.count === undefined ? '' : ` <tspan fill="${escapeXml(f.muted)}">(${e.count.toLocaleString('en-US')})</tspan>`}</text>`);
+    out.push(
+      `<text x="18" y="0" font-size="12" fill="${escapeXml(f.ink)}">${escapeXml(e.label)}${e.count === undefined ? '' : ` <tspan fill="${escapeXml(f.muted)}">(${e.count.toLocaleString('en-US')})</tspan>`}</text>`,
+    );
     out.push(`</g>`);
   });
   out.push(`</g>`);

@@ -40,7 +40,8 @@ export function encodeCellSet(indices: ArrayLike<number>): string {
  * Untrusted input: throws an Error whose message says what is wrong.
  */
 export function decodeCellSet(text: string, nCells: number): Uint32Array {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) throw new Error('The cell list holds characters that are not base64url; the link or file was altered.');
+  if (!/^[A-Za-z0-9_-]*$/.test(text))
+    throw new Error('The cell list holds characters that are not base64url; the link or file was altered.');
   if (text.length % 4 === 1) throw new Error('The cell list is truncated; copy the whole link again.');
   const bytes: number[] = [];
   for (let k = 0; k < text.length; k += 4) {
@@ -53,7 +54,7 @@ export function decodeCellSet(text: string, nCells: number): Uint32Array {
   }
   const out: number[] = [];
   let previous = -1;
-  for (let k = 0; k < bytes.length; ) {
+  for (let k = 0; k < bytes.length;) {
     let gap = 0;
     let scale = 1;
     for (;;) {
@@ -65,7 +66,10 @@ export function decodeCellSet(text: string, nCells: number): Uint32Array {
       if (scale > 2 ** 35) throw new Error('The cell list holds a number too large to be a cell index.');
     }
     const i = previous + 1 + gap;
-    if (i >= nCells) throw new Error(`The cell list refers to cell ${i + 1}, but this dataset has ${nCells.toLocaleString('en-US')} cells; it was made for another dataset.`);
+    if (i >= nCells)
+      throw new Error(
+        `The cell list refers to cell ${i + 1}, but this dataset has ${nCells.toLocaleString('en-US')} cells; it was made for another dataset.`,
+      );
     out.push(i);
     previous = i;
   }

@@ -25,7 +25,8 @@ export function unpackDataset(bytes: Uint8Array): Dataset {
   const bad = (why: string): never => {
     throw new Error(`The dataset embedded in this session file is damaged (${why}). Open the original data file instead.`);
   };
-  if (bytes.length < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC) bad('it does not start with GWDS1');
+  if (bytes.length < MAGIC.length + 4 || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC)
+    bad('it does not start with GWDS1');
   const headerLength = new DataView(bytes.buffer, bytes.byteOffset).getUint32(MAGIC.length, true);
   const start = MAGIC.length + 4;
   if (start + headerLength > bytes.length) bad('its header runs past the end');

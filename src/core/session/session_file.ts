@@ -55,7 +55,10 @@ export interface SessionFile {
 }
 
 /** Build a session document; `data` only when the user asked to include the raw data. */
-export function buildSession(parts: Omit<SessionFile, 'format' | 'schemaVersion' | 'provenance' | 'savedAt'>, provenance: Provenance): SessionFile {
+export function buildSession(
+  parts: Omit<SessionFile, 'format' | 'schemaVersion' | 'provenance' | 'savedAt'>,
+  provenance: Provenance,
+): SessionFile {
   return {
     format: SESSION_FORMAT,
     schemaVersion: SESSION_SCHEMA_VERSION,
@@ -101,11 +104,15 @@ export function parseSession(json: string): SessionFile {
   }
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return where('it', 'is not a Glasswing session (expected a JSON object).');
   const o = raw as Record<string, unknown>;
-  if (o.format !== SESSION_FORMAT) where('it', `is not a Glasswing session (its "format" is ${JSON.stringify(o.format ?? null).slice(0, 60)}).`);
+  if (o.format !== SESSION_FORMAT)
+    where('it', `is not a Glasswing session (its "format" is ${JSON.stringify(o.format ?? null).slice(0, 60)}).`);
   const version = o.schemaVersion;
   if (typeof version !== 'number' || !Number.isInteger(version) || version < 1) where('"schemaVersion"', 'should be a whole number ≥ 1.');
   if ((version as number) > SESSION_SCHEMA_VERSION)
-    where('it', `was saved by a newer Glasswing (session schema ${version}; this one reads up to ${SESSION_SCHEMA_VERSION}). Update the app.`);
+    where(
+      'it',
+      `was saved by a newer Glasswing (session schema ${version}; this one reads up to ${SESSION_SCHEMA_VERSION}). Update the app.`,
+    );
   const d = o.dataset as Record<string, unknown> | undefined;
   if (!d || typeof d !== 'object') where('"dataset"', 'is missing.');
   const hash = text(d!.hash, 'dataset.hash', 64);
@@ -130,7 +137,11 @@ export function parseSession(json: string): SessionFile {
     format: SESSION_FORMAT,
     schemaVersion: SESSION_SCHEMA_VERSION,
     savedAt: text(o.savedAt ?? '', 'savedAt', 100),
-    provenance: Object.fromEntries(Object.entries(prov).slice(0, 100).map(([k, v]) => [text(k, 'a provenance key', 200), String(v).slice(0, 2000)])),
+    provenance: Object.fromEntries(
+      Object.entries(prov)
+        .slice(0, 100)
+        .map(([k, v]) => [text(k, 'a provenance key', 200), String(v).slice(0, 2000)]),
+    ),
     dataset: {
       hash,
       name: text(d!.name ?? '', 'dataset.name'),
@@ -156,12 +167,21 @@ export function parseSession(json: string): SessionFile {
       clusters: list((o.annotations as Record<string, unknown> | undefined)?.clusters, 'annotations.clusters', 100_000).map((c, i) => {
         const r = (c ?? {}) as Record<string, unknown>;
         const w = `annotations.clusters[${i}]`;
-        return { column: text(r.column, `${w}.column`), category: text(r.category, `${w}.category`), name: text(r.name ?? '', `${w}.name`), note: text(r.note ?? '', `${w}.note`) };
+        return {
+          column: text(r.column, `${w}.column`),
+          category: text(r.category, `${w}.category`),
+          name: text(r.name ?? '', `${w}.name`),
+          note: text(r.note ?? '', `${w}.note`),
+        };
       }),
       genes: list((o.annotations as Record<string, unknown> | undefined)?.genes, 'annotations.genes', 100_000).map((g, i) => {
         const r = (g ?? {}) as Record<string, unknown>;
         const w = `annotations.genes[${i}]`;
-        return { gene: text(r.gene, `${w}.gene`), tags: list(r.tags, `${w}.tags`, 100).map((t, j) => text(t, `${w}.tags[${j}]`, 200)), note: text(r.note ?? '', `${w}.note`) };
+        return {
+          gene: text(r.gene, `${w}.gene`),
+          tags: list(r.tags, `${w}.tags`, 100).map((t, j) => text(t, `${w}.tags[${j}]`, 200)),
+          note: text(r.note ?? '', `${w}.note`),
+        };
       }),
     },
     settings,
@@ -181,17 +201,47 @@ export function annotationsCsv(
   return csvWithProvenance('Glasswing annotations', provenance, ['kind', 'target', 'name', 'tags', 'note', 'n_cells'], rows);
 }
 
-/** Base64 of bytes (chunked, so large datasets do not overflow the argument list). */
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+const B64_INDEX = new Int16Array(128).fill(-1);
+for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
+
+/** Standard base64 (with padding) of bytes; written out because src/core has no btoa. */
 export function bytesToBase64(bytes: Uint8Array): string {
-  let s = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(s);
+  const parts: string[] = [];
+  let chunk = '';
+  for (let k = 0; k < bytes.length; k += 3) {
+    const n = (bytes[k] << 16) | ((bytes[k + 1] ?? 0) << 8) | (bytes[k + 2] ?? 0);
+    chunk +=
+      B64[(n >> 18) & 63] +
+      B64[(n >> 12) & 63] +
+      (k + 1 < bytes.length ? B64[(n >> 6) & 63] : '=') +
+      (k + 2 < bytes.length ? B64[n & 63] : '=');
+    // Join in pieces: one long += chain of 10M characters is slow in V8.
+    if (chunk.length >= 1 << 16) {
+      parts.push(chunk);
+      chunk = '';
+    }
+  }
+  parts.push(chunk);
+  return parts.join('');
 }
 
-/** Bytes from base64 text. */
+/** Bytes from standard base64 text. Throws a sentence on characters outside the alphabet. */
 export function base64ToBytes(b64: string): Uint8Array {
-  const s = atob(b64);
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) out[i] = s.charCodeAt(i);
+  const clean = b64.replace(/=+$/, '');
+  const out = new Uint8Array(Math.floor((clean.length * 3) / 4));
+  let o = 0;
+  for (let k = 0; k < clean.length; k += 4) {
+    let n = 0;
+    for (let c = 0; c < 4; c++) {
+      const code = clean.charCodeAt(k + c);
+      const v = k + c < clean.length ? (code < 128 ? B64_INDEX[code] : -1) : 0;
+      if (v < 0) throw new Error('The embedded data is not base64 text; the session file was altered.');
+      n = (n << 6) | v;
+    }
+    if (o < out.length) out[o++] = (n >> 16) & 255;
+    if (o < out.length) out[o++] = (n >> 8) & 255;
+    if (o < out.length) out[o++] = n & 255;
+  }
   return out;
 }

@@ -65,7 +65,8 @@ function fail(where: string, what: string): never {
 
 function str(v: unknown, where: string, max = MAX_KEY): string {
   if (typeof v !== 'string') fail(where, 'expected text.');
-  if (v.length > max) fail(where, `text is ${v.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are allowed.`);
+  if (v.length > max)
+    fail(where, `text is ${v.length.toLocaleString('en-US')} characters long; at most ${max.toLocaleString('en-US')} are allowed.`);
   return v;
 }
 
@@ -146,7 +147,7 @@ export function parseStep(v: unknown, where = 'step'): StoryStep {
  * stay out of links (the hash identifies the data).
  */
 export function viewToHash(view: ViewState): string {
-  const p = new URLSearchParams();
+  const p = new Map<string, string>();
   p.set('v', String(view.schemaVersion));
   if (view.datasetHash) p.set('ds', view.datasetHash);
   p.set('layout', view.layout);
@@ -156,7 +157,25 @@ export function viewToHash(view: ViewState): string {
   if (view.camera) p.set('cam', [view.camera.k, view.camera.x, view.camera.y].map((n) => Number(n.toPrecision(6))).join(','));
   if (view.selectedCell !== null) p.set('cell', String(view.selectedCell));
   if (view.panel && view.panel !== 'explain') p.set('panel', view.panel);
-  return '#' + p.toString();
+  return '#' + [...p].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
+}
+
+/** key -> value of a URL hash's `k=v&k=v` parameters (the first of repeated keys wins). */
+function hashParams(hash: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of hash.replace(/^#/, '').split('&')) {
+    if (!part) continue;
+    const eq = part.indexOf('=');
+    const key = eq < 0 ? part : part.slice(0, eq);
+    let value = eq < 0 ? '' : part.slice(eq + 1);
+    try {
+      value = decodeURIComponent(value.replace(/\+/g, ' '));
+    } catch {
+      throw new InvalidViewError(`link: the ${key} parameter is not valid URL text.`);
+    }
+    if (!out.has(key)) out.set(key, value);
+  }
+  return out;
 }
 
 /** True when a URL hash looks like a Glasswing view link (so other hashes are left alone). */
@@ -166,7 +185,7 @@ export function isViewHash(hash: string): boolean {
 
 /** Parse a URL hash made by viewToHash. Untrusted: throws InvalidViewError with a sentence. */
 export function hashToView(hash: string): ViewState {
-  const p = new URLSearchParams(hash.replace(/^#/, ''));
+  const p = hashParams(hash);
   const where = 'link';
   // Category codes are joined with '.', camera numbers (which hold decimal points) with ','.
   const ints = (s: string, name: string, sep = '.') =>
@@ -199,7 +218,7 @@ export function hashToView(hash: string): ViewState {
       selection,
       camera,
       panel: p.get('panel') ?? 'explain',
-      selectedCell: cell === null ? null : ints(cell, 'cell')[0],
+      selectedCell: cell === undefined ? null : ints(cell, 'cell')[0],
     },
     where,
   );

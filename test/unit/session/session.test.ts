@@ -1,13 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCellSet, encodeCellSet } from '../../../src/core/session/cell_set_codec.ts';
-import { cellsRef, hashToView, parseViewState, viewToHash, VIEW_SCHEMA_VERSION, type ViewState } from '../../../src/core/session/view_state.ts';
+import {
+  cellsRef,
+  hashToView,
+  parseViewState,
+  viewToHash,
+  VIEW_SCHEMA_VERSION,
+  type ViewState,
+} from '../../../src/core/session/view_state.ts';
 import { annotationsCsv, base64ToBytes, buildSession, bytesToBase64, parseSession } from '../../../src/core/session/session_file.ts';
 
 const HASH = 'a'.repeat(64);
 
 function seeded(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 const view: ViewState = {
@@ -102,7 +109,9 @@ describe('session file', () => {
     expect(() => parseSession(JSON.stringify({ ...session, steps: [{ id: 's', view: { ...view, layout: 7 } }] }))).toThrow(
       /steps\[0\]\.view\.layout: expected text/,
     );
-    expect(() => parseSession(JSON.stringify({ ...session, data: { format: 'glasswing-compact', base64: '<script>' } }))).toThrow(/not base64/);
+    expect(() => parseSession(JSON.stringify({ ...session, data: { format: 'glasswing-compact', base64: '<script>' } }))).toThrow(
+      /not base64/,
+    );
   });
 
   it('exports annotations as CSV with provenance, quoting names that hold commas and quotes', () => {
@@ -145,5 +154,17 @@ describe('embedded dataset', async () => {
     expect(Object.keys(back.obs)).toEqual(Object.keys(ds.obs));
     expect(() => unpackDataset(packed.subarray(0, 100))).toThrow(/damaged/);
     expect(() => unpackDataset(new Uint8Array(20))).toThrow(/does not start with GWDS1/);
+  });
+});
+
+describe('base64 against Node', () => {
+  it('matches Buffer for every length remainder, and refuses foreign characters', () => {
+    for (const n of [0, 1, 2, 3, 4, 5, 1000, 65_537]) {
+      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 7919) % 256);
+      const b64 = bytesToBase64(bytes);
+      expect(b64).toBe(Buffer.from(bytes).toString('base64'));
+      expect(base64ToBytes(b64)).toEqual(bytes);
+    }
+    expect(() => base64ToBytes('ab$d')).toThrow(/not base64/);
   });
 });
