@@ -177,6 +177,13 @@ describe('zero egress over the whole journey, then offline', () => {
     // A gene note, then the annotations CSV.
     await page.fill('[data-testid="gene-note-gene"]', 'CD74');
     await page.click('[data-testid="save-gene-note"]');
+    // A note on the explanation's top gene shows as a badge in the Explain view.
+    const top = await page.evaluate(
+      () => (globalThis as unknown as { glasswing: { app: { explain: { top: { gene: string }[] } } } }).glasswing.app.explain.top[0].gene,
+    );
+    await page.fill('[data-testid="gene-note-gene"]', top);
+    await page.click('[data-testid="save-gene-note"]');
+    expect(await page.textContent('[data-testid="explain-gene-notes"]')).toContain(`${top}wet-lab follow-up`);
     const ann = (await download(page, '[data-testid="export-annotations"]')).bytes.toString('utf8');
     expect(ann).toContain(`# dataset_sha256=${datasetHash}`);
     expect(ann).toContain('gene,CD74,CD74,wet-lab follow-up,,');
