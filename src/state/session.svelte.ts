@@ -26,6 +26,15 @@ export interface CameraControl {
   setView(view: Camera | null, isAnimated?: boolean): void;
 }
 
+/**
+ * A panel's own part of a view (the Compare tab's groups, the graph's focus...): captured into
+ * steps, sessions and links under its key, and applied when a view is shown. Values are plain JSON.
+ */
+export interface ViewField {
+  capture(): unknown;
+  apply(value: unknown): void | Promise<void>;
+}
+
 /** The dataset a session or link needs, as the page names it to the user. */
 interface NeededDataset {
   hash: string;
@@ -47,6 +56,7 @@ export class SessionController {
   private demoHash: string | null = null;
   private camera: () => CameraControl | undefined = () => undefined;
   private isApplying = false;
+  private fields = new Map<string, ViewField>();
   private stopEffects: () => void;
 
   constructor(
@@ -99,6 +109,14 @@ export class SessionController {
     this.camera = get;
   }
 
+  /** Register a panel's part of the view under `key`; returns the function that unregisters it. */
+  registerViewField(key: string, field: ViewField): () => void {
+    this.fields.set(key, field);
+    return () => {
+      if (this.fields.get(key) === field) this.fields.delete(key);
+    };
+  }
+
   dispose(): void {
     this.stopEffects();
   }
@@ -119,6 +137,7 @@ export class SessionController {
       camera: this.camera()?.getView() ?? null,
       panel: app.panel,
       selectedCell: app.selectedCell,
+      ...(this.fields.size ? { extra: Object.fromEntries([...this.fields].map(([k, f]) => [k, f.capture()])) } : {}),
     };
   }
 
@@ -199,6 +218,17 @@ export class SessionController {
       if (view.selectedCell !== null && view.selectedCell < nCells) {
         if (view.selectedCell !== app.selectedCell) void app.explainCell(view.selectedCell);
       } else if (view.selectedCell !== null) problems.push(`cell ${view.selectedCell + 1} does not exist in this dataset`);
+      for (const [key, value] of Object.entries(view.extra ?? {})) {
+        const field = this.fields.get(key);
+        if (!field) problems.push(`the ${key} settings (no open panel reads them)`);
+        else {
+          try {
+            await field.apply(value);
+          } catch (e) {
+            problems.push(`the ${key} settings: ${(e as Error).message}`);
+          }
+        }
+      }
     } finally {
       this.isApplying = false;
     }

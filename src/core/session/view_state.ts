@@ -41,7 +41,12 @@ export interface ViewState {
   panel: string;
   /** The explained (clicked) cell's row index, or null. */
   selectedCell: number | null;
+  /** Panels' own parts of the view (plain JSON), keyed by the name each panel registered. */
+  extra?: Record<string, unknown>;
 }
+
+/** The most JSON a view's `extra` may hold (characters). */
+export const MAX_EXTRA_CHARS = 200_000;
 
 /** A saved view with the words a presenter shows. */
 export interface StoryStep {
@@ -126,7 +131,18 @@ export function parseViewState(v: unknown, where = 'view'): ViewState {
     camera: parseCamera(o.camera, `${where}.camera`),
     panel: str(o.panel ?? 'explain', `${where}.panel`),
     selectedCell: o.selectedCell === null || o.selectedCell === undefined ? null : int(o.selectedCell, `${where}.selectedCell`, 0, 2 ** 32),
+    ...parseExtra(o.extra, `${where}.extra`),
   };
+}
+
+function parseExtra(v: unknown, where: string): { extra?: Record<string, unknown> } {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v)) fail(where, 'expected an object of panel settings.');
+  const text = JSON.stringify(v);
+  if (text.length > MAX_EXTRA_CHARS)
+    fail(where, `holds ${text.length.toLocaleString('en-US')} characters; at most ${MAX_EXTRA_CHARS.toLocaleString('en-US')} are allowed.`);
+  // A JSON round trip drops anything that is not plain data.
+  return { extra: JSON.parse(text) as Record<string, unknown> };
 }
 
 /** Validate a story step. */
@@ -157,6 +173,7 @@ export function viewToHash(view: ViewState): string {
   if (view.camera) p.set('cam', [view.camera.k, view.camera.x, view.camera.y].map((n) => Number(n.toPrecision(6))).join(','));
   if (view.selectedCell !== null) p.set('cell', String(view.selectedCell));
   if (view.panel && view.panel !== 'explain') p.set('panel', view.panel);
+  if (view.extra && Object.keys(view.extra).length) p.set('ext', JSON.stringify(view.extra));
   return '#' + [...p].map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
 }
 
@@ -206,6 +223,15 @@ export function hashToView(hash: string): ViewState {
     const [k, x, y] = ints(cam, 'cam', ',');
     camera = { k, x, y };
   }
+  const ext = p.get('ext');
+  let extra: unknown;
+  if (ext) {
+    try {
+      extra = JSON.parse(ext);
+    } catch {
+      fail(`${where} ext`, 'is not JSON.');
+    }
+  }
   const hide = p.get('hide');
   const cell = p.get('cell');
   return parseViewState(
@@ -219,6 +245,7 @@ export function hashToView(hash: string): ViewState {
       camera,
       panel: p.get('panel') ?? 'explain',
       selectedCell: cell === undefined ? null : ints(cell, 'cell')[0],
+      extra,
     },
     where,
   );

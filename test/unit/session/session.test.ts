@@ -168,3 +168,14 @@ describe('base64 against Node', () => {
     expect(() => base64ToBytes('ab$d')).toThrow(/not base64/);
   });
 });
+
+describe('panel fields in a view', () => {
+  it('carry plain JSON through links and files, and refuse oversized or non-object values', () => {
+    const withExtra = { ...view, extra: { compare: { groupA: 'sel-1', test: 'wilcoxon' }, graph: { focus: 'STAT1' } } };
+    expect(hashToView(viewToHash(withExtra)).extra).toEqual(withExtra.extra);
+    expect(parseViewState(JSON.parse(JSON.stringify(withExtra))).extra).toEqual(withExtra.extra);
+    expect(() => parseViewState({ ...view, extra: [1, 2] })).toThrow(/view\.extra: expected an object/);
+    expect(() => parseViewState({ ...view, extra: { big: 'x'.repeat(300_000) } })).toThrow(/at most 200,000/);
+    expect(() => hashToView('#v=1&layout=a&color=b&ext=%7Bnope')).toThrow(/ext: is not JSON/);
+  });
+});
