@@ -14,6 +14,8 @@ import { BACKENDS, type BackendName } from '../src/compute/backend_names.ts';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from '../test/browser/harness.ts';
 import { benchCache } from './bench_cache.ts';
 import { benchAttribution } from './bench_attribution.ts';
+import { benchScatter } from './bench_scatter.ts';
+import { benchGrn } from './bench_grn.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
 const DIST = 'dist';
@@ -445,6 +447,10 @@ async function main(): Promise<void> {
     } catch (err) {
       cache = { error: message(err) };
     }
+    const grn = await benchGrn(server.url, log).catch((err: unknown) => ({ error: message(err) }));
+
+    // Issue 5: scatter frame times (ours vs regl-scatterplot), recolour by gene at 2M cells, UMAP vs umap-js.
+    const scatter = await benchScatter(server.url, log).catch((err: unknown) => ({ error: message(err) }));
 
     // Every backend against cpu: latent means of the first cells, and one cell's IG attributions.
     const ref = runs.cpu;
@@ -504,6 +510,8 @@ async function main(): Promise<void> {
       integratedGradients,
       cache,
       attribution: await benchAttribution(server.url, log).catch((err: unknown) => ({ error: message(err) })),
+      scatter,
+      grn,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,
       totalMs: round(elapsedMs()),

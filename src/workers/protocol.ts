@@ -134,3 +134,28 @@ export interface GraphView {
 
 /** Progress callback: fraction in [0, 1] and a short label. */
 export type ProgressFn = (fraction: number, label: string) => void;
+
+/** One gene's expression for every cell (colour by gene). */
+export interface GeneColumn {
+  /** The dataset's own spelling of the symbol. */
+  symbol: string;
+  /** `[nCells]` float32 expression. */
+  values: Float32Array;
+  /** 'log1p(CP10k)' for count data; 'as in the file' for data that was already normalised. */
+  units: string;
+  /** Cells where the gene was detected. */
+  nNonZero: number;
+  /** One-time cost of building the CSC copy (0 after the first gene), ms. */
+  prepareMs: number;
+  /** Time to read this gene's column, ms. */
+  extractMs: number;
+}
+
+/** A computed 2-D layout and how long it took. */
+export interface ComputedLayout {
+  /** `[nCells * 2]` float32. */
+  coords: Float32Array;
+  /** Variance explained by each axis (PCA only). */
+  explained?: number[];
+  ms: number;
+}
