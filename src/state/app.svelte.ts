@@ -229,6 +229,56 @@ export class AppState {
     }
   }
 
+  /** Model files waiting for their gene list (a model without manifest.json): the Model section asks for it. */
+  pendingModelFiles = $state.raw<File[] | null>(null);
+  /** The sentence that asked for the gene list, shown beside the picker. */
+  geneListPrompt = $state<string | null>(null);
+
+  /**
+   * Opens the user's own model (model.json + shards, manifest.json or a gene list; a VAE folder) and
+   * reruns predictions and the encoder on it. A bad model leaves the previous one active; its
+   * sentence goes to the error area. Without a manifest and gene list, the app asks for the list.
+   */
+  async openModel(files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    const all = this.pendingModelFiles ? [...this.pendingModelFiles, ...files] : files;
+    this.pendingModelFiles = null;
+    this.geneListPrompt = null;
+    try {
+      this.status = 'Checking the model…';
+      const models = await this.track('Opening the model', () => this.engine.openUserModel(all));
+      await this.afterModelChange(models);
+    } catch (err) {
+      if (err instanceof Error && err.name === 'GeneListNeededError') {
+        this.pendingModelFiles = all;
+        this.geneListPrompt = err.message;
+        this.status = 'Pick the gene list for this model.';
+        return;
+      }
+      this.fail(err);
+    }
+  }
+
+  /** Goes back to the bundled demo classifier and VAE. */
+  async useBundledModels(): Promise<void> {
+    try {
+      this.pendingModelFiles = null;
+      this.geneListPrompt = null;
+      const models = await this.engine.loadModels(abs(DEMO.classifier), abs(DEMO.vae), new URL('./', location.href).href);
+      await this.afterModelChange(models);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  private async afterModelChange(models: ModelsView): Promise<void> {
+    this.models = models;
+    this.explain = null;
+    this.explainSelection = null;
+    this.selectedCell = null;
+    await this.runModels();
+  }
+
   /** Reopens the bundled demo dataset (a session or link saved on it). */
   async openDemo(): Promise<void> {
     try {

@@ -39,6 +39,8 @@ import { denseBaselineDe, runDifferentialExpression, runGeneSummaries, runGeneVa
 import type { DeResult } from '../core/stats/differential_expression.ts';
 import type { GeneSummary } from '../core/stats/gene_summary.ts';
 import { GrnEngine } from './grn_engine.ts';
+import { checkUserModel, loadClassifierOnBackend, sortModelFiles, type ClassifierSpec } from './user_model.ts';
+import { alignToModel } from '../core/data/alignment.ts';
 import type {
   CachedDatasetView,
   ComputedLayout,
@@ -151,6 +153,10 @@ export class Engine {
   private useOrthologs = false;
   /** The model input of the open dataset (log1p CP10k of the model genes), built per batch. */
   private x: ModelInput | null = null;
+  /** The VAE's input when its genes differ from the classifier's (a user classifier); else null and x serves both. */
+  private vaeX: ModelInput | null = null;
+  /** How to run a user classifier (GraphModel, probability output); null for the bundled LayersModel. */
+  private classifierSpec: ClassifierSpec | null = null;
   private meanBaseline: Float32Array | null = null;
   private predictions: Predictions | null = null;
   private grn: GrnIndex | null = null;
@@ -353,6 +359,27 @@ export class Engine {
         ),
       rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
     };
+    const vae = this.manifests!.vae;
+    this.vaeX = null;
+    if (vae.input.genes.join('\n') !== cls.input.genes.join('\n')) {
+      const vaeAlignment = await alignDataset(ds, vae.input.genes, {
+        base: this.appBase || self.location.href,
+        useOrthologs: this.useOrthologs,
+      });
+      const vaeSteps = vae.preprocessing.steps;
+      this.vaeX = {
+        nCells: n,
+        nGenes: vae.input.genes.length,
+        rows: (start, count) =>
+          modelInput(
+            ds,
+            vaeSteps,
+            vaeAlignment,
+            Uint32Array.from({ length: count }, (_, i) => start + i),
+          ),
+        rowsAt: (rows) => modelInput(ds, vaeSteps, vaeAlignment, rows),
+      };
+    }
     this.meanBaseline = null;
     this.predictions = null;
     return this.alignmentReport()!;
@@ -414,19 +441,102 @@ export class Engine {
     const [classifier, encoder, decoder] = await Promise.all(
       [`${classifierBase}/${cls.files.model}`, `${vaeBase}/${vae.files.encoder}`, `${vaeBase}/${vae.files.decoder}`].map(loadArtifacts),
     );
-    for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models)) m.dispose();
+    this.appBase = appBase ?? '';
+    const alignment = await this.swapModels(cls, vae, { classifier, encoder, decoder }, null);
+    return {
+      classifier: cls,
+      vae,
+      alignment,
+      modelHash: this.modelHash!,
+      loadMs: performance.now() - t0,
+      source: { classifier: 'bundled', vae: 'bundled' },
+    };
+  }
+
+  /** Drops every backend's copy of the old models and makes these the active ones; the hash changes with them. */
+  private async swapModels(
+    cls: ClassifierManifest,
+    vae: VaeManifest,
+    artifacts: Record<ModelPart, tf.io.ModelArtifacts>,
+    spec: ClassifierSpec | null,
+  ): Promise<ModelsView['alignment']> {
+    for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models.catch(() => ({})))) m.dispose();
     this.modelsByBackend.clear();
     for (const stack of this.classifierStacks.values()) stack?.dispose();
     this.classifierStacks.clear();
     for (const stack of this.partStacks.values()) stack?.dispose();
     this.partStacks.clear();
-    this.artifacts = { classifier, encoder, decoder };
-    this.modelHash = await modelHash([cls, vae], [classifier, encoder, decoder]);
+    this.artifacts = artifacts;
+    this.classifierSpec = spec;
+    // The spec changes how the same weights are run (log p), so it is part of the hash.
+    this.modelHash = await modelHash(spec ? [cls, vae, spec as unknown as Manifest] : [cls, vae], [
+      artifacts.classifier,
+      artifacts.encoder,
+      artifacts.decoder,
+    ]);
     await this.models();
     this.manifests = { classifier: cls, vae };
-    this.appBase = appBase ?? '';
-    const alignment = await this.prepareModelInput();
-    return { classifier: cls, vae, alignment, modelHash: this.modelHash, loadMs: performance.now() - t0 };
+    return this.prepareModelInput();
+  }
+
+  /**
+   * Opens the user's own model from their files (model.json + .bin shards, optional manifest.json, a
+   * gene list when there is no manifest; encoder/ and decoder/ folders for a VAE) and makes it the
+   * active classifier or VAE; the other model stays. Nothing changes when the files are wrong: the
+   * error's message is the sentence to show. A GeneListNeededError asks the UI for the gene list.
+   */
+  async openUserModel(files: File[]): Promise<ModelsView> {
+    const t0 = performance.now();
+    const ds = this.requireDataset();
+    if (!this.manifests || !this.artifacts) throw new Error('The bundled models are still loading; open your model once they are ready.');
+    const sorted = await sortModelFiles(files);
+    const checked = await checkUserModel(tf, sorted, async (genes, nRows) => {
+      const alignment = alignToModel(ds, genes);
+      const n = Math.min(nRows, ds.matrix.nRows);
+      const steps = [{ op: 'normalize_total', targetSum: 10000 } as const, { op: 'log1p' } as const, { op: 'select_genes' } as const];
+      return modelInput(
+        ds,
+        steps,
+        alignment,
+        Uint32Array.from({ length: n }, (_, i) => i),
+      );
+    });
+    const old = { manifests: this.manifests, artifacts: this.artifacts, spec: this.classifierSpec };
+    try {
+      let alignment: ModelsView['alignment'];
+      if (checked.kind === 'classifier') {
+        alignment = await this.swapModels(
+          checked.manifest,
+          old.manifests.vae,
+          { ...old.artifacts, classifier: checked.artifacts },
+          checked.spec,
+        );
+      } else {
+        alignment = await this.swapModels(
+          old.manifests.classifier,
+          checked.manifest,
+          { ...old.artifacts, encoder: checked.encoder, decoder: checked.decoder },
+          old.spec,
+        );
+      }
+      return {
+        classifier: this.manifests.classifier,
+        vae: this.manifests.vae,
+        alignment,
+        modelHash: this.modelHash!,
+        loadMs: performance.now() - t0,
+        source: {
+          classifier: checked.kind === 'classifier' ? 'user' : 'bundled',
+          vae: checked.kind === 'vae' ? 'user' : 'bundled',
+        },
+        assumptions: checked.assumptions,
+        format: checked.kind === 'classifier' ? checked.spec.format : 'layers-model',
+      };
+    } catch (err) {
+      // The new model did not run here: put the previous one back, so the app keeps working.
+      await this.swapModels(old.manifests.classifier, old.manifests.vae, old.artifacts, old.spec);
+      throw err;
+    }
   }
 
   /** Encoder means z for every cell, in batches with progress; from the derived-results cache when there. */
@@ -436,7 +546,13 @@ export class Engine {
     if (cached) return { z: cached.z, latentDim: this.manifests!.vae.output.latentDim, ms: performance.now() - t0, fromCache: true };
     const { encoder } = await this.models();
     const key = this.derivedKeyNow('encode');
-    const z = await this.runBatched(jobId, (t) => (encoder.apply(t) as tf.Tensor[])[0], 'Encoding cells', onProgress);
+    const z = await this.runBatched(
+      jobId,
+      (t) => (encoder.apply(t) as tf.Tensor[])[0],
+      'Encoding cells',
+      onProgress,
+      this.vaeX ?? undefined,
+    );
     await this.putDerived(key, { z });
     return { z, latentDim: this.manifests!.vae.output.latentDim, ms: performance.now() - t0, fromCache: false };
   }
@@ -506,7 +622,7 @@ export class Engine {
   /** Encoder means of the first `nRows` cells on `backend`, then restores the chosen backend (tests, bench). */
   async encodeOn(backend: BackendName, nRows: number): Promise<{ z: Float32Array; backend: BackendName; ms: number }> {
     return this.onBackend(backend, async () => {
-      const x = this.requireInput();
+      const x = this.vaeX ?? this.requireInput();
       const rows = Math.min(nRows, x.nCells);
       const t0 = performance.now();
       const { encoder } = await this.models();
@@ -738,8 +854,9 @@ export class Engine {
     fn: (t: tf.Tensor2D) => tf.Tensor,
     label: string,
     onProgress?: ProgressFn,
+    input?: ModelInput,
   ): Promise<Float32Array> {
-    const x = this.requireInput();
+    const x = input ?? this.requireInput();
     const n = x.nCells;
     const parts: Float32Array[] = [];
     const signal = this.signal(jobId);
@@ -860,9 +977,10 @@ export class Engine {
     let models = this.modelsByBackend.get(backend);
     if (!models) {
       models = (async () => {
-        const [classifier, encoder, decoder] = await Promise.all(
-          [artifacts.classifier, artifacts.encoder, artifacts.decoder].map((a) => tf.loadLayersModel(tf.io.fromMemory(a))),
-        );
+        const [classifier, encoder, decoder] = await Promise.all([
+          loadClassifierOnBackend(tf, artifacts.classifier, this.classifierSpec),
+          ...[artifacts.encoder, artifacts.decoder].map((a) => tf.loadLayersModel(tf.io.fromMemory(a))),
+        ]);
         return { classifier, encoder, decoder };
       })();
       this.modelsByBackend.set(backend, models);

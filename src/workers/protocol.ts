@@ -46,6 +46,12 @@ export type CachedDatasetView = Omit<DatasetRecord, 'header' | 'chunkHashes'>;
 export interface ModelsView {
   classifier: ClassifierManifest;
   vae: VaeManifest;
+  /** Where each active model came from: the app's bundled demo models or the user's files. */
+  source?: { classifier: 'bundled' | 'user'; vae: 'bundled' | 'user' };
+  /** What the app assumed about a user model that came without a manifest, one sentence each. */
+  assumptions?: string[];
+  /** The user model's tfjs format. */
+  format?: 'layers-model' | 'graph-model';
   alignment: {
     nMatched: number;
     nModelGenes: number;

@@ -24,6 +24,8 @@ export interface LoadedUserModel {
   outputName: string;
   /** The LayersModel, when that is the format (for the Dense fast path). */
   layersModel: tfjs.LayersModel | null;
+  /** The checked files in memory (topology, weight specs, concatenated shards): load again on another backend. */
+  artifacts: tfjs.io.ModelArtifacts;
   dispose(): void;
 }
 
@@ -113,7 +115,7 @@ export async function loadUserModel(tf: Tf, files: ModelFileSet, outputName?: st
     weightData.set(s, offset);
     offset += s.byteLength;
   }
-  const artifacts = {
+  const artifacts: tfjs.io.ModelArtifacts = {
     modelTopology: json.modelTopology as object,
     weightSpecs: weightSpecs as tfjs.io.WeightsManifestEntry[],
     weightData: weightData.buffer,
@@ -143,7 +145,7 @@ export async function loadUserModel(tf: Tf, files: ModelFileSet, outputName?: st
     }
     const nIn = shape[1]!;
     const fn: BatchModel = (x) => model.execute(x, out) as Tensor2D;
-    return finish(tf, 'graph-model', fn, nIn, out, null, () => model.dispose());
+    return finish(tf, 'graph-model', fn, nIn, out, null, artifacts, () => model.dispose());
   }
 
   let model: tfjs.LayersModel;
@@ -171,7 +173,7 @@ export async function loadUserModel(tf: Tf, files: ModelFileSet, outputName?: st
     const y = model.apply(x) as tfjs.Tensor | tfjs.Tensor[];
     return (Array.isArray(y) ? y[index] : y) as Tensor2D;
   };
-  return finish(tf, 'layers-model', fn, shape[1], names[index], model, () => model.dispose());
+  return finish(tf, 'layers-model', fn, shape[1], names[index], model, artifacts, () => model.dispose());
 }
 
 function finish(
@@ -181,6 +183,7 @@ function finish(
   nIn: number,
   outputName: string,
   layersModel: tfjs.LayersModel | null,
+  artifacts: tfjs.io.ModelArtifacts,
   dispose: () => void,
 ): LoadedUserModel {
   let nOut: number;
@@ -196,7 +199,7 @@ function finish(
       `The model does not run on a [cells, ${nIn}] input (${(err as Error).message}); Glasswing needs one output row per cell.`,
     );
   }
-  return { format, fn, nIn, nOut, outputName, layersModel, dispose };
+  return { format, fn, nIn, nOut, outputName, layersModel, artifacts, dispose };
 }
 
 /**
@@ -213,6 +216,11 @@ export function parseGeneList(text: string): string[] {
   const genes = rows.filter((g) => g !== '');
   if (genes.length > 0 && /^(genes?|symbols?|features?|gene_symbols?|gene_ids?)$/i.test(genes[0])) genes.shift();
   return genes;
+}
+
+/** The files a drop or pick should route to the model path rather than the dataset path. */
+export function isModelFileName(name: string): boolean {
+  return /(^|\/)(model\.json|manifest\.json)$/i.test(name) || /\.bin$/i.test(name);
 }
 
 /** Throws a sentence when the model's input width differs from the gene list's length. */
