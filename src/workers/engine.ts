@@ -157,6 +157,8 @@ export class Engine {
   private vaeX: ModelInput | null = null;
   /** How to run a user classifier (GraphModel, probability output); null for the bundled LayersModel. */
   private classifierSpec: ClassifierSpec | null = null;
+  /** Which active models came from the user's files (the rest are the bundled demo models). */
+  private userParts: ('classifier' | 'vae')[] = [];
   private meanBaseline: Float32Array | null = null;
   private predictions: Predictions | null = null;
   private grn: GrnIndex | null = null;
@@ -442,6 +444,7 @@ export class Engine {
       [`${classifierBase}/${cls.files.model}`, `${vaeBase}/${vae.files.encoder}`, `${vaeBase}/${vae.files.decoder}`].map(loadArtifacts),
     );
     this.appBase = appBase ?? '';
+    this.userParts = [];
     const alignment = await this.swapModels(cls, vae, { classifier, encoder, decoder }, null);
     return {
       classifier: cls,
@@ -459,6 +462,7 @@ export class Engine {
     vae: VaeManifest,
     artifacts: Record<ModelPart, tf.io.ModelArtifacts>,
     spec: ClassifierSpec | null,
+    userParts: ('classifier' | 'vae')[] = [],
   ): Promise<ModelsView['alignment']> {
     for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models.catch(() => ({})))) m.dispose();
     this.modelsByBackend.clear();
@@ -468,12 +472,10 @@ export class Engine {
     this.partStacks.clear();
     this.artifacts = artifacts;
     this.classifierSpec = spec;
-    // The spec changes how the same weights are run (log p), so it is part of the hash.
-    this.modelHash = await modelHash(spec ? [cls, vae, spec as unknown as Manifest] : [cls, vae], [
-      artifacts.classifier,
-      artifacts.encoder,
-      artifacts.decoder,
-    ]);
+    // The spec changes how the same weights are run (log p), so it is part of the hash; so is whose
+    // files they are, so a user's model never reads results cached for the bundled one.
+    const tags = spec || userParts.length ? [{ spec, userParts } as unknown as Manifest] : [];
+    this.modelHash = await modelHash([cls, vae, ...tags], [artifacts.classifier, artifacts.encoder, artifacts.decoder]);
     await this.models();
     this.manifests = { classifier: cls, vae };
     return this.prepareModelInput();
@@ -501,15 +503,17 @@ export class Engine {
         Uint32Array.from({ length: n }, (_, i) => i),
       );
     });
-    const old = { manifests: this.manifests, artifacts: this.artifacts, spec: this.classifierSpec };
+    const old = { manifests: this.manifests, artifacts: this.artifacts, spec: this.classifierSpec, userParts: this.userParts };
     try {
       let alignment: ModelsView['alignment'];
       if (checked.kind === 'classifier') {
+        this.userParts = [...new Set([...old.userParts, 'classifier' as const])];
         alignment = await this.swapModels(
           checked.manifest,
           old.manifests.vae,
           { ...old.artifacts, classifier: checked.artifacts },
           checked.spec,
+          this.userParts,
         );
       } else {
         alignment = await this.swapModels(
@@ -517,6 +521,7 @@ export class Engine {
           checked.manifest,
           { ...old.artifacts, encoder: checked.encoder, decoder: checked.decoder },
           old.spec,
+          (this.userParts = [...new Set([...old.userParts, 'vae' as const])]),
         );
       }
       return {
@@ -526,15 +531,16 @@ export class Engine {
         modelHash: this.modelHash!,
         loadMs: performance.now() - t0,
         source: {
-          classifier: checked.kind === 'classifier' ? 'user' : 'bundled',
-          vae: checked.kind === 'vae' ? 'user' : 'bundled',
+          classifier: this.userParts.includes('classifier') ? 'user' : 'bundled',
+          vae: this.userParts.includes('vae') ? 'user' : 'bundled',
         },
         assumptions: checked.assumptions,
         format: checked.kind === 'classifier' ? checked.spec.format : 'layers-model',
       };
     } catch (err) {
       // The new model did not run here: put the previous one back, so the app keeps working.
-      await this.swapModels(old.manifests.classifier, old.manifests.vae, old.artifacts, old.spec);
+      this.userParts = old.userParts;
+      await this.swapModels(old.manifests.classifier, old.manifests.vae, old.artifacts, old.spec, old.userParts);
       throw err;
     }
   }

@@ -37,7 +37,7 @@ export interface SortedModelFiles {
   label: string;
 }
 
-/** Sorts `files` by role; a .txt/.csv/.tsv that is not model.json is the gene list. */
+/** Sorts `files` by role; a .txt/.csv/.tsv is the gene list; other files (README, MODEL.md) are ignored. */
 export async function sortModelFiles(files: File[]): Promise<SortedModelFiles> {
   const out: SortedModelFiles = { root: new Map(), encoder: new Map(), decoder: new Map(), manifest: null, geneList: null, label: '' };
   for (const f of files) {
@@ -53,11 +53,8 @@ export async function sortModelFiles(files: File[]): Promise<SortedModelFiles> {
       const dir = parts.length > 1 ? parts[parts.length - 2].toLowerCase() : '';
       const set = dir === 'encoder' ? out.encoder : dir === 'decoder' ? out.decoder : out.root;
       set.set(base, await f.arrayBuffer());
-    } else {
-      throw new ModelFileError(
-        `${f.name} is not part of a tfjs model; pick model.json with its .bin shards, and optionally manifest.json and a gene list (.txt or .csv).`,
-      );
     }
+    // Anything else (a README, MODEL.md) is not part of the model: a picked folder often holds such files.
   }
   out.label ||= files.find((f) => /model\.json$/i.test(f.name))?.name.replace(/\.json$/i, '') ?? 'user model';
   return out;

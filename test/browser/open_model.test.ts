@@ -5,7 +5,7 @@
  * the same model run here in Node; bad models show their sentence and the previous model keeps working.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -17,7 +17,7 @@ import { loadUserModel } from '../../src/core/model/load_model.ts';
 let server: Awaited<ReturnType<typeof startServer>>;
 let session: BrowserSession;
 let dir: string;
-let bundled: { probabilities: number[]; hash: string; classes: string[] };
+let bundled: { probabilities: number[]; hash: string; classes: string[]; z: number[] };
 
 interface AppView {
   status: string;
@@ -52,6 +52,7 @@ const snapshot = (page: Page) =>
       probabilities: [...(app.predictions?.probabilities ?? [])],
       fromCache: app.predictions?.fromCache ?? null,
       hasLatent: (app.latent?.z.length ?? 0) > 0,
+      z: [...(app.latent?.z ?? [])],
       alertText: document.querySelector('[role="alert"]')?.textContent ?? '',
       pickerText: document.querySelector('[data-testid="model-picker"]')?.textContent ?? '',
     };
@@ -85,12 +86,13 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'genes.txt'), genes.join('\n') + '\n');
   writeFileSync(join(dir, 'short_genes.txt'), genes.slice(0, 100).join('\n') + '\n');
   for (const f of ['model.json', 'weights.bin', 'manifest.json']) copyFileSync(join(cls, f), join(dir, f));
+  cpSync('models/pbmc3k-vae', join(dir, 'pbmc3k-vae'), { recursive: true });
   server = await startServer('dist');
   session = await openBrowser(server.url);
   await session.page.goto(server.url, { waitUntil: 'load' });
   await waitForReady(session.page);
   const s = await snapshot(session.page);
-  bundled = { probabilities: s.probabilities, hash: s.hash, classes: s.classes };
+  bundled = { probabilities: s.probabilities, hash: s.hash, classes: s.classes, z: s.z };
 });
 
 afterAll(async () => {
@@ -143,6 +145,7 @@ describe('opening your own model', () => {
     expect(s.format).toBe('graph-model');
     expect(s.nGenes).toBe(6);
     expect(s.assumptions.join(' ')).toContain('class probabilities');
+    await session.page.screenshot({ path: join(tmpdir(), 'glasswing-open-graph-model.png') });
     const k = s.classes.length;
     expect(s.probabilities.length).toBe(2638 * k);
     // Explain a cell: its top genes carry the model input, which is run through the same model here.
@@ -204,7 +207,16 @@ describe('opening your own model', () => {
     );
     const back = await snapshot(session.page);
     expect(maxAbsDiff(back.probabilities, bundled.probabilities)).toBeLessThan(1e-6);
-    await session.page.screenshot({ path: join(dir, '..', 'glasswing-open-model.png') });
+  });
+
+  it('a VAE folder (manifest.json, encoder/, decoder/, MODEL.md) opened with "Model folder…" becomes the active VAE; the classifier stays', async () => {
+    const s = await pick(session.page, [join(dir, 'pbmc3k-vae')], 'model-folder-input');
+    expect(s.errors.filter((e) => !/missing|short_genes/.test(e))).toEqual([]);
+    expect(s.source).toEqual({ classifier: 'bundled', vae: 'user' });
+    expect(s.hash).not.toBe(bundled.hash);
+    expect(s.z.length).toBe(bundled.z.length);
+    expect(maxAbsDiff(s.z, bundled.z)).toBeLessThan(1e-6);
+    expect(maxAbsDiff(s.probabilities, bundled.probabilities)).toBeLessThan(1e-6);
     expect(session.foreign).toEqual([]);
     expect(session.pageErrors).toEqual([]);
   });
