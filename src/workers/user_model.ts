@@ -56,7 +56,8 @@ export async function sortModelFiles(files: File[]): Promise<SortedModelFiles> {
     }
     // Anything else (a README, MODEL.md) is not part of the model: a picked folder often holds such files.
   }
-  out.label ||= files.find((f) => /model\.json$/i.test(f.name))?.name.replace(/\.json$/i, '') ?? 'user model';
+  // Files picked one by one carry no folder name; "model" (from model.json) would say nothing.
+  out.label ||= 'your model';
   return out;
 }
 
