@@ -6,7 +6,11 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import { AttributionState, type SelectionExplanation } from './attribution.svelte.ts';
 import { ExploreState } from './explore.svelte.ts';
+import { CompareState } from './compare.svelte.ts';
+import { TraverseState } from './traverse.svelte.ts';
+import { StoryState } from './story.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
@@ -39,6 +43,9 @@ export interface Task {
 export type LayoutKey = 'latent_pca' | `obsm:${string}` | 'latent_dims' | 'expr_pca' | 'umap_latent' | 'umap_expr';
 /** 'predicted', or the name of a categorical obs column. */
 export type ColorKey = string;
+/** The right panel's tabs. */
+export const PANEL_TABS = ['explain', 'groups', 'compare', 'traverse'] as const;
+export type PanelTab = (typeof PANEL_TABS)[number];
 
 /**
  * A per-cell numeric column any part of the app can publish for colouring (TF activity, a gene's
@@ -96,11 +103,42 @@ export class AppState {
   columns = $state.raw<Record<string, PublishedColumn>>({});
   /** Lasso/box/category selections and the saved, named ones. */
   readonly selection = new SelectionState();
+  /** The attribution of the last "Explain the selection" run (the graph view can seed from it). */
+  explainSelection = $state.raw<SelectionExplanation | null>(null);
+  /** Many-cell attribution: method settings, selection runs, colour-by attribution, decoder Jacobian. */
+  readonly attribution: AttributionState;
+  /** Story steps and annotations (named clusters, gene notes); kept across datasets. */
+  readonly story = new StoryState();
+  /** The right panel's open tab. */
+  panel = $state<PanelTab>('explain');
+
+  /** The Compare tab (DE, volcano, gene plots). */
+  readonly compare: CompareState;
+  /** The Traverse tab (latent traversal through the VAE decoder). */
+  readonly traverse: TraverseState;
   /** Layouts, colour-by resolution and scatter settings of the latent-space explorer. */
   readonly explore: ExploreState;
 
   constructor(private engine: EngineRemote) {
+    // Made here, outside any reactive context: state created inside a template or $derived would not be tracked by it.
     this.explore = new ExploreState(this, engine);
+    this.compare = new CompareState(this, engine);
+    this.traverse = new TraverseState(this, engine);
+    this.attribution = new AttributionState(
+      {
+        selection: () => this.selection,
+        selectedCell: () => this.selectedCell,
+        predictedClasses: () => this.predictions?.predicted ?? null,
+        nCells: () => this.dataset?.nCells ?? 0,
+        genes: () => this.models?.classifier.input.genes ?? [],
+        classes: () => this.models?.classifier.output.classes ?? [],
+        setExplainSelection: (v) => (this.explainSelection = v),
+        publishColumn: (k, c) => this.publishColumn(k, c),
+        track: (label, call) => this.track(label, call),
+        fail: (err) => this.fail(err),
+      },
+      engine,
+    );
   }
 
   /** Layouts on offer: the latent PCA once computed, and every obsm embedding of the file. */
@@ -173,6 +211,24 @@ export class AppState {
     try {
       const view = await this.track('Reading again', (id, p) => this.engine.rereadFiles(id, choices, p));
       await this.afterDatasetChange(view);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Reopens the bundled demo dataset (a session or link saved on it). */
+  async openDemo(): Promise<void> {
+    try {
+      await this.afterDatasetChange(await this.engine.loadDataset(abs(DEMO.dataset)));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Opens a dataset embedded in a session file; it is cached like a dropped-in file. */
+  async openEmbedded(bytes: Uint8Array, fileName: string): Promise<void> {
+    try {
+      await this.afterDatasetChange(await this.engine.importDataset(bytes, fileName));
     } catch (err) {
       this.fail(err);
     }
@@ -251,6 +307,7 @@ export class AppState {
     this.dataset = view;
     this.selectedCell = null;
     this.explain = null;
+    this.explainSelection = null;
     this.graph = null;
     this.latent = null;
     this.latentPca = null;
@@ -258,6 +315,8 @@ export class AppState {
     this.hiddenCategories = new Set();
     this.selection.reset();
     this.explore.reset();
+    this.compare?.reset();
+    this.traverse?.reset();
     this.columns = {};
     const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
     this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';

@@ -10,6 +10,7 @@ import { modelInput } from '../core/data/preprocess.ts';
 import type { AlignmentReport } from '../core/data/alignment.ts';
 import { alignDataset } from './gene_alignment.ts';
 import { CacheQuotaError, DatasetCache, datasetHash, derivedKey } from '../storage/dataset_cache.ts';
+import { packDataset, unpackDataset } from '../core/session/embedded_dataset.ts';
 import { sha256OfChunks } from '../storage/digest.ts';
 import { readUserFiles, type ReadChoices } from './open_files.ts';
 import { validateManifest, type ClassifierManifest, type VaeManifest, type Manifest } from '../core/model/manifest.ts';
@@ -17,12 +18,19 @@ import { integratedGradients } from '../core/attribution/integrated_gradients.ts
 import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
 import { denseLogitGradient, denseProbabilityGradient, extractDenseStack, type DenseStack } from '../core/attribution/dense_backprop.ts';
 import type { GradientFn } from '../core/attribution/batching.ts';
+import { runAttributionBench, type AttributionBenchOptions } from './attribution_bench.ts';
+import { extractStackFor, runAttribution, runDecoderJacobian, type AttributeRequest, type AttributeResult } from './attribution_jobs.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
 import * as Comlink from 'comlink';
 import { ExploreCompute } from './explore_compute.ts';
 import { embeddedBlobs, syntheticCounts } from '../core/data/synthetic.ts';
+import { decodeLatent } from '../core/embedding/traversal.ts';
+import { denseBaselineDe, runDifferentialExpression, runGeneSummaries, runGeneValues } from './compare_compute.ts';
+import type { DeResult } from '../core/stats/differential_expression.ts';
+import type { GeneSummary } from '../core/stats/gene_summary.ts';
+import { GrnEngine } from './grn_engine.ts';
 import type {
   CachedDatasetView,
   ComputedLayout,
@@ -98,6 +106,8 @@ interface ModelInput {
   nCells: number;
   nGenes: number;
   rows(start: number, count: number): Float32Array;
+  /** Rows at arbitrary dataset indices, `[rows.length, nGenes]`. */
+  rowsAt(rows: Uint32Array): Float32Array;
 }
 
 const rowsTensor = (input: ModelInput, start: number, count: number) => tf.tensor2d(input.rows(start, count), [count, input.nGenes]);
@@ -122,6 +132,8 @@ export class Engine {
    * null when the model is not a Dense stack; tf.grad is used then.
    */
   private classifierStacks = new Map<string, DenseStack | null>();
+  /** Dense stacks of every model part, keyed `backend:part`, for many-cell attribution runs. */
+  private partStacks = new Map<string, DenseStack | null>();
   private manifests: { classifier: ClassifierManifest; vae: VaeManifest } | null = null;
   /** Hash of the loaded models (see modelHash): with the dataset hash, it keys cached derived results. */
   private modelHash: string | null = null;
@@ -137,6 +149,21 @@ export class Engine {
   private cancelled = new Set<number>();
   /** Gene columns, expression PCA and UMAP (src/workers/explore_compute.ts). */
   private explore = new ExploreCompute();
+  /** GRN sources, subgraphs, TF activity and model-derived edges (the regulation view; grn_engine.ts). */
+  readonly regulation = new GrnEngine({
+    dataset: () => this.ds,
+    signal: (jobId) => this.signal(jobId),
+    modelGenes: () => this.manifests?.classifier.input.genes ?? null,
+    inputRows: (cells) => {
+      const x = this.requireInput();
+      const out = new Float32Array(cells.length * x.nGenes);
+      cells.forEach((c, i) => out.set(x.rows(c, 1), i * x.nGenes));
+      return out;
+    },
+    decoder: async () => (await this.models()).decoder,
+    classifier: async () => (await this.models()).classifier,
+    classifierGradient: (classIndex) => this.classifierGradient('logit', classIndex),
+  });
 
   /** Picks and starts the tfjs backend (see compute/backend.ts). */
   async init(options: { override?: BackendName | null; cachedProbe?: ProbeTimes | null }): Promise<BackendChoice> {
@@ -170,6 +197,18 @@ export class Engine {
     const header = (await headerRes.json()) as CompactHeader;
     const ds = decodeCompact(header, await bodyRes.arrayBuffer());
     return this.useDataset(ds, { source: 'demo', fileName: baseUrl.split('/').pop() ?? 'demo', cacheNote: 'Bundled with the app.' }, t0);
+  }
+
+  /** The open dataset packed for embedding in a session file (core/session/embedded_dataset). */
+  async exportDataset(): Promise<Uint8Array> {
+    const bytes = packDataset(this.requireDataset());
+    return bytes;
+  }
+
+  /** Opens (and caches) a dataset embedded in a session file, as if its file had been dropped in. */
+  async importDataset(bytes: Uint8Array, fileName: string): Promise<DatasetView> {
+    const t0 = performance.now();
+    return this.useDataset(unpackDataset(bytes), { source: 'file', fileName }, t0);
   }
 
   /** Reads the user's files (never uploaded), caches the dataset, and makes it the open one. */
@@ -217,6 +256,11 @@ export class Engine {
   /** Recomputes the open dataset's content hash from its arrays (tests: a reopened copy is byte-identical). */
   async recomputeHash(): Promise<string> {
     return datasetHash(this.requireDataset());
+  }
+
+  /** HDF5 read-ahead block size in bytes, 0 = off (the bench measures both in one run). */
+  async setHdf5ReadAhead(bytes: number): Promise<void> {
+    (await import('./hdf5_mount.ts')).setHdf5ReadAhead(bytes);
   }
 
   /** Removes a dataset from the cache. */
@@ -299,6 +343,7 @@ export class Engine {
           alignment,
           Uint32Array.from({ length: count }, (_, i) => start + i),
         ),
+      rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
     };
     this.meanBaseline = null;
     this.predictions = null;
@@ -365,6 +410,8 @@ export class Engine {
     this.modelsByBackend.clear();
     for (const stack of this.classifierStacks.values()) stack?.dispose();
     this.classifierStacks.clear();
+    for (const stack of this.partStacks.values()) stack?.dispose();
+    this.partStacks.clear();
     this.artifacts = { classifier, encoder, decoder };
     this.modelHash = await modelHash([cls, vae], [classifier, encoder, decoder]);
     await this.models();
@@ -564,6 +611,93 @@ export class Engine {
       sourceName: 'CollecTRI',
       nEdgesInSource: this.grn.grn.edges.length,
     };
+  }
+
+  /**
+   * Any attribution method and target over many cells (a selection, or every cell for colour-by),
+   * reduced to a per-gene aggregate or one gene's value per cell; see attribution_jobs.ts.
+   */
+  async attribute(jobId: number, req: AttributeRequest, onProgress?: ProgressFn): Promise<AttributeResult> {
+    const preds = this.predictions ?? (await this.predict(jobId));
+    return runAttribution(await this.attributionContext(jobId, preds.predicted, onProgress), req);
+  }
+
+  /** `attribute` on a given backend, then back to the chosen one (tests compare backends with it). */
+  async attributeOn(backend: BackendName, jobId: number, req: AttributeRequest): Promise<AttributeResult> {
+    return this.onBackend(backend, () => this.attribute(jobId, req));
+  }
+
+  /** Attribution timings on `backend` (matMul peak, IG batched vs one row per call, gradient vs forward); bench only. */
+  async benchAttribution(backend: BackendName, options: AttributionBenchOptions) {
+    const preds = this.predictions ?? (await this.predict(-1));
+    return this.onBackend(backend, async () => runAttributionBench(await this.attributionContext(-1, preds.predicted), options));
+  }
+
+  /** The VAE decoder Jacobian averaged over the latent means of `cells` (one cell: at that point). */
+  async decoderJacobian(jobId: number, cells: Int32Array, onProgress?: ProgressFn) {
+    const preds = this.predictions ?? (await this.predict(jobId));
+    return runDecoderJacobian(await this.attributionContext(jobId, preds.predicted, onProgress), cells);
+  }
+
+  private async attributionContext(jobId: number, predicted: Int32Array, onProgress?: ProgressFn) {
+    const x = this.requireInput();
+    const models = await this.models();
+    const backend = tf.getBackend();
+    return {
+      nCells: x.nCells,
+      nGenes: x.nGenes,
+      rowsAt: x.rowsAt,
+      ...models,
+      stack: (part: ModelPart) => {
+        const key = `${backend}:${part}`;
+        if (!this.partStacks.has(key)) this.partStacks.set(key, extractStackFor(part, models[part]));
+        return this.partStacks.get(key) ?? null;
+      },
+      predicted,
+      signal: this.signal(jobId),
+      onProgress,
+    };
+  }
+
+  /** Differential expression of group A vs group B (`[nCells]` 0/1 masks) over every gene; see compare_compute.ts. */
+  async differentialExpression(
+    jobId: number,
+    maskA: Uint8Array,
+    maskB: Uint8Array,
+    onProgress?: ProgressFn,
+  ): Promise<DeResult & { ms: number; indexMs: number }> {
+    return runDifferentialExpression(this.requireDataset(), maskA, maskB, this.signal(jobId), onProgress);
+  }
+
+  /** Violin / dot-plot summaries of dataset gene columns over groups `codes` `[nCells]` (-1 = none). */
+  async geneSummaries(genes: number[], codes: Int32Array, nGroups: number): Promise<GeneSummary[]> {
+    return runGeneSummaries(this.requireDataset(), genes, codes, nGroups);
+  }
+
+  /** One gene's expression (log1p CP10k for counts) for every cell, `[nCells]`. */
+  async geneValues(gene: number): Promise<Float32Array> {
+    return runGeneValues(this.requireDataset(), gene);
+  }
+
+  /** The naive dense DE (bench baseline), timed. */
+  async benchDenseDe(maskA: Uint8Array, maskB: Uint8Array): Promise<{ ms: number; nGenes: number; uSum: number; tSum: number }> {
+    return denseBaselineDe(this.requireDataset(), maskA, maskB);
+  }
+
+  /** VAE decoder over latent points `[m, latentDim]`: `[m, nModelGenes]` expected log1p CP10k; `ms` is the decode time. */
+  async decodeLatent(jobId: number, z: Float32Array): Promise<{ decoded: Float32Array; ms: number }> {
+    const t0 = performance.now();
+    if (!this.manifests) throw new Error('Open a model first.');
+    const { decoder } = await this.models();
+    // Let a queued cancel message arrive first: a newer slider position may have superseded this one.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (this.signal(jobId).aborted) {
+      const err = new Error('Decoding was superseded.');
+      err.name = 'AbortError';
+      throw err;
+    }
+    const decoded = await decodeLatent(tf, decoder, z, this.manifests.vae.output.latentDim);
+    return { decoded, ms: performance.now() - t0 };
   }
 
   /** Runs `fn` over every cell in batches; returns the concatenated `[nCells, outDim]` result. */

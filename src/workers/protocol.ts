@@ -10,6 +10,7 @@ import type { ReadChoices, ReadOptionsOffered } from './open_files.ts';
 export type { ReadChoices, ReadOptionsOffered };
 
 export type { BackendChoice, BackendName, ProbeTimes };
+export type { AttributeRequest, AttributeResult, AttributionMethod, AttributionTarget } from './attribution_jobs.ts';
 
 /** What the UI needs of a dataset; the expression matrix itself stays in the worker. */
 export interface DatasetView {
