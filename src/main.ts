@@ -12,15 +12,23 @@ import { BACKENDS, type BackendName } from './compute/backend_names.ts';
 
 const engine = startEngine();
 const app = new AppState(engine);
+// The scatter benchmark page (scripts/bench_scatter.ts) mounts its own view instead of the app.
+const isScatterBench = new URLSearchParams(location.search).get('bench') === 'scatter';
 const requested = new URLSearchParams(location.search).get('backend');
 const override = BACKENDS.includes(requested as BackendName) ? (requested as BackendName) : null;
 
 const session = new SessionController(app, engine);
 const theme = new ThemeState();
 
-mount(App, { target: document.getElementById('app')!, props: { app, session, theme } });
-// Offline: once the demo is up, the service worker caches the app shell, models and demo (built app only).
-void app.start(override).then(() => (import.meta.env.PROD ? registerServiceWorker() : null));
+if (isScatterBench) {
+  void import('./views/ScatterBench.svelte').then(({ default: ScatterBench }) =>
+    mount(ScatterBench, { target: document.getElementById('app')!, props: { engine } }),
+  );
+} else {
+  mount(App, { target: document.getElementById('app')!, props: { app, session, theme } });
+  // Offline: once the demo is up, the service worker caches the app shell, models and demo (built app only).
+  void app.start(override).then(() => (import.meta.env.PROD ? registerServiceWorker() : null));
+}
 
 // A console/test handle: the same engine the UI uses (nothing here leaves the page).
 (globalThis as unknown as { glasswing: unknown }).glasswing = { app, engine, session, theme, exports: exportsHandle };

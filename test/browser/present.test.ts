@@ -15,7 +15,7 @@ let server: Awaited<ReturnType<typeof startServer>>;
 let session: BrowserSession;
 const dialogs: string[] = [];
 
-type Cam = { k: number; x: number; y: number };
+type Cam = { zoom: number; centerX: number; centerY: number };
 type G = {
   glasswing: {
     app: {
@@ -63,10 +63,10 @@ describe('stories and presenter mode', () => {
   it('saves, retitles, reorders and deletes steps, then plays them with the view restored', async () => {
     const { page } = session;
     // Step A: latent PCA by cell type, zoomed in.
-    await g(page)(() => (globalThis as unknown as G).glasswing.scatter.setView({ k: 2.5, x: -0.4, y: -0.3 }, false));
+    await g(page)(() => (globalThis as unknown as G).glasswing.scatter.setView({ zoom: 2.5, centerX: -0.4, centerY: -0.3 }, false));
     await page.click('[data-testid="save-step"]');
     // Step B: the file's UMAP coloured by the model's prediction, one type greyed out, the B cells selected.
-    await page.click('button[role="radio"]:has-text("UMAP")');
+    await page.click('[data-testid="layout-obsm:X_umap"]');
     await page.selectOption('select[aria-label="Colour by"]', 'predicted');
     await g(page)(() => {
       const { app, scatter } = (globalThis as unknown as G).glasswing;
@@ -77,7 +77,7 @@ describe('stories and presenter mode', () => {
         Uint8Array.from(label.codes, (c) => (c === b ? 1 : 0)),
         'replace',
       );
-      scatter.setView({ k: 1.5, x: 0.1, y: 0.05 }, false);
+      scatter.setView({ zoom: 1.5, centerX: 0.1, centerY: 0.05 }, false);
     });
     await settle(page);
     await page.keyboard.press('s'); // the shortcut saves a step too
@@ -116,9 +116,9 @@ describe('stories and presenter mode', () => {
       };
     });
     expect(state).toMatchObject({ layout: 'latent_pca', colorBy: 'label', hidden: [], n: 0 });
-    expect(state.cam.k).toBeCloseTo(2.5, 6);
-    expect(state.cam.x).toBeCloseTo(-0.4, 6);
-    expect(state.cam.y).toBeCloseTo(-0.3, 6);
+    expect(state.cam.zoom).toBeCloseTo(2.5, 6);
+    expect(state.cam.centerX).toBeCloseTo(-0.4, 6);
+    expect(state.cam.centerY).toBeCloseTo(-0.3, 6);
     await page.keyboard.press('ArrowRight');
     await page.waitForSelector('[data-testid="presenter"][data-step="1"]');
     await settle(page);
@@ -133,8 +133,8 @@ describe('stories and presenter mode', () => {
       };
     });
     expect(state).toMatchObject({ layout: 'obsm:X_umap', colorBy: 'predicted', hidden: [2], n: 344 });
-    expect(state.cam.k).toBeCloseTo(1.5, 6);
-    expect(state.cam.x).toBeCloseTo(0.1, 6);
+    expect(state.cam.zoom).toBeCloseTo(1.5, 6);
+    expect(state.cam.centerX).toBeCloseTo(0.1, 6);
     expect(await page.textContent('[data-testid="presenter"] .note')).toBe('Greyed: CD14+ Mono. Selected: the 344 B cells.');
     await page.screenshot({ path: 'test/output/presenter-1920.png' });
     await page.keyboard.press(' '); // past the end: stays on the last step
@@ -165,8 +165,8 @@ describe('stories and presenter mode', () => {
         return { colorBy: app.colorBy, hidden: [...app.hiddenCategories], n: app.selection.primaryCount, cam: scatter.getView() };
       });
       expect(s).toMatchObject({ colorBy: 'predicted', hidden: [2], n: 344 });
-      expect(s.cam.k).toBeCloseTo(1.5, 4);
-      expect(s.cam.x).toBeCloseTo(0.1, 4);
+      expect(s.cam.zoom).toBeCloseTo(1.5, 4);
+      expect(s.cam.centerX).toBeCloseTo(0.1, 4);
     } finally {
       await other.close();
     }
