@@ -15,6 +15,7 @@ import { openBrowser, startServer, waitForReady, type BrowserSession } from '../
 import { benchCache } from './bench_cache.ts';
 import { benchAttribution } from './bench_attribution.ts';
 import { benchScatter } from './bench_scatter.ts';
+import { benchGrn } from './bench_grn.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
 const DIST = 'dist';
@@ -446,6 +447,7 @@ async function main(): Promise<void> {
     } catch (err) {
       cache = { error: message(err) };
     }
+    const grn = await benchGrn(server.url, log).catch((err: unknown) => ({ error: message(err) }));
 
     // Issue 5: scatter frame times (ours vs regl-scatterplot), recolour by gene at 2M cells, UMAP vs umap-js.
     const scatter = await benchScatter(server.url, log).catch((err: unknown) => ({ error: message(err) }));
@@ -509,6 +511,7 @@ async function main(): Promise<void> {
       cache,
       attribution: await benchAttribution(server.url, log).catch((err: unknown) => ({ error: message(err) })),
       scatter,
+      grn,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,
       totalMs: round(elapsedMs()),

@@ -7,6 +7,7 @@ import { SessionController } from './state/session.svelte.ts';
 import { ThemeState } from './state/theme.svelte.ts';
 import { exportsHandle } from './views/exports.ts';
 import { registerServiceWorker } from './service_worker_client.ts';
+import { GrnState } from './state/grn.svelte.ts';
 import { startEngine } from './workers/client.ts';
 import { BACKENDS, type BackendName } from './compute/backend_names.ts';
 
@@ -14,6 +15,7 @@ const engine = startEngine();
 const app = new AppState(engine);
 // The scatter benchmark page (scripts/bench_scatter.ts) mounts its own view instead of the app.
 const isScatterBench = new URLSearchParams(location.search).get('bench') === 'scatter';
+const grn = new GrnState(app, engine);
 const requested = new URLSearchParams(location.search).get('backend');
 const override = BACKENDS.includes(requested as BackendName) ? (requested as BackendName) : null;
 
@@ -25,10 +27,10 @@ if (isScatterBench) {
     mount(ScatterBench, { target: document.getElementById('app')!, props: { engine } }),
   );
 } else {
-  mount(App, { target: document.getElementById('app')!, props: { app, session, theme } });
+  mount(App, { target: document.getElementById('app')!, props: { app, grn, session, theme } });
   // Offline: once the demo is up, the service worker caches the app shell, models and demo (built app only).
   void app.start(override).then(() => (import.meta.env.PROD ? registerServiceWorker() : null));
 }
 
 // A console/test handle: the same engine the UI uses (nothing here leaves the page).
-(globalThis as unknown as { glasswing: unknown }).glasswing = { app, engine, session, theme, exports: exportsHandle };
+(globalThis as unknown as { glasswing: unknown }).glasswing = { app, engine, grn, session, theme, exports: exportsHandle };

