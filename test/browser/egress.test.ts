@@ -170,10 +170,10 @@ describe('zero egress over the whole journey, then offline', () => {
       );
     });
     await page.fill('[data-testid="selection-name"]', 'B cells, for the wet lab');
-    await page.click('[data-testid="save-selection"]');
-    const sel = (await download(page, '[aria-label="Export the cell ids of B cells, for the wet lab as CSV"]')).bytes.toString('utf8');
+    const sel = (await download(page, '[data-testid="selection-export"]')).bytes.toString('utf8');
+    await page.click('[data-testid="selection-save"]');
     const selLines = sel.trim().split('\n');
-    expect(selLines[0]).toBe('# Glasswing selection: B cells, for the wet lab');
+    expect(selLines[0]).toBe('# Cell ids of selection "B cells, for the wet lab"');
     expect(selLines).toContain(`# dataset_sha256=${datasetHash}`);
     expect(selLines.filter((l) => !l.startsWith('#')).length).toBe(1 + 344);
     // A gene note, then the annotations CSV.
