@@ -49,6 +49,7 @@ async function waitForDataset(page: Page, source: string): Promise<void> {
 
 /** Clicks the first cell and waits for its integrated-gradients bars. */
 async function explainFirstCell(page: Page): Promise<void> {
+  await page.waitForSelector('[data-testid="latent-scatter"][data-animating="false"]');
   const box = (await page.locator('[data-testid="latent-scatter"]').boundingBox())!;
   const at = await page.evaluate(() => (globalThis as unknown as Handle).glasswing.scatter.screenPositionOf(0));
   expect(at).not.toBeNull();
@@ -177,6 +178,7 @@ describe('zero egress over the whole journey, then offline', () => {
     expect(selLines).toContain(`# dataset_sha256=${datasetHash}`);
     expect(selLines.filter((l) => !l.startsWith('#')).length).toBe(1 + 344);
     // A gene note, then the annotations CSV.
+    await page.evaluate(() => ((document.querySelector('[data-testid="annotations-section"]') as HTMLDetailsElement).open = true));
     await page.fill('[data-testid="gene-note-gene"]', 'CD74');
     await page.click('[data-testid="save-gene-note"]');
     // A note on the explanation's top gene shows as a badge in the Explain view.

@@ -314,7 +314,7 @@ describe('injected names', () => {
     await page.waitForSelector('.tooltip');
     expect(await page.textContent('.tooltip')).toContain(INJECTED.categories[0]);
     // Tables: a named cluster and a tagged gene, both injected.
-    await page.click('[data-testid="annotations-section"] summary').catch(() => {});
+    await page.evaluate(() => ((document.querySelector('[data-testid="annotations-section"]') as HTMLDetailsElement).open = true));
     await page.selectOption('select[aria-label="Cluster to name"]', INJECTED.categories[1]);
     await page.fill('input[aria-label="Name for the cluster"]', '<b>not bold</b>');
     await page.click('[data-testid="name-cluster"]');
