@@ -6,11 +6,11 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import { StoryState } from './story.svelte.ts';
 import { AttributionState, type SelectionExplanation } from './attribution.svelte.ts';
 import { ExploreState } from './explore.svelte.ts';
 import { CompareState } from './compare.svelte.ts';
 import { TraverseState } from './traverse.svelte.ts';
-import { StoryState } from './story.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import { assessTrust, type TrustReport } from '../core/model/trust.ts';
 import type {
