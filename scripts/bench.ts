@@ -13,6 +13,7 @@ import type { Page } from 'playwright-core';
 import { BACKENDS, type BackendName } from '../src/compute/backend_names.ts';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from '../test/browser/harness.ts';
 import { benchCache } from './bench_cache.ts';
+import { benchDe } from './bench_de.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
 const DIST = 'dist';
@@ -445,6 +446,8 @@ async function main(): Promise<void> {
       cache = { error: message(err) };
     }
 
+    const differentialExpression = await benchDe(server.url, log).catch((err: unknown) => ({ error: message(err) }));
+
     // Every backend against cpu: latent means of the first cells, and one cell's IG attributions.
     const ref = runs.cpu;
     const disagreeing: string[] = [];
@@ -502,6 +505,7 @@ async function main(): Promise<void> {
       encodeAllCells,
       integratedGradients,
       cache,
+      differentialExpression,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,
       totalMs: round(elapsedMs()),
