@@ -13,6 +13,9 @@ import type { Page } from 'playwright-core';
 import { BACKENDS, type BackendName } from '../src/compute/backend_names.ts';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from '../test/browser/harness.ts';
 import { benchCache } from './bench_cache.ts';
+import { benchAttribution } from './bench_attribution.ts';
+import { benchScatter } from './bench_scatter.ts';
+import { benchGrn } from './bench_grn.ts';
 import { benchDe } from './bench_de.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
@@ -445,7 +448,12 @@ async function main(): Promise<void> {
     } catch (err) {
       cache = { error: message(err) };
     }
+    const grn = await benchGrn(server.url, log).catch((err: unknown) => ({ error: message(err) }));
 
+    // Issue 5: scatter frame times (ours vs regl-scatterplot), recolour by gene at 2M cells, UMAP vs umap-js.
+    const scatter = await benchScatter(server.url, log).catch((err: unknown) => ({ error: message(err) }));
+
+    // Issue 5: differential expression of a 1,000-cell selection vs the rest, next to a naive dense implementation.
     const differentialExpression = await benchDe(server.url, log).catch((err: unknown) => ({ error: message(err) }));
 
     // Every backend against cpu: latent means of the first cells, and one cell's IG attributions.
@@ -505,6 +513,9 @@ async function main(): Promise<void> {
       encodeAllCells,
       integratedGradients,
       cache,
+      attribution: await benchAttribution(server.url, log).catch((err: unknown) => ({ error: message(err) })),
+      scatter,
+      grn,
       differentialExpression,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,

@@ -12,8 +12,8 @@ import type { Dataset } from '../core/data/dataset.ts';
 import { sha256Hex, sha256OfChunks } from './digest.ts';
 
 export const DB_NAME = 'glasswing';
-/** v1: datasets + chunks. v2: adds the chunks-by-dataset index and the derived-results store. */
-export const SCHEMA_VERSION = 2;
+/** v1: datasets + chunks. v2: adds the chunks-by-dataset index and the derived-results store. v3: adds `opened`. */
+export const SCHEMA_VERSION = 3;
 export const CHUNK_BYTES = 32 * 1024 * 1024;
 
 /** What the cache list shows about a stored dataset. */
@@ -51,6 +51,8 @@ interface CacheSchema extends DBSchema {
   datasets: { key: string; value: DatasetRecord };
   chunks: { key: [string, number]; value: ChunkRecord; indexes: { byDataset: string } };
   derived: { key: string; value: DerivedRecord; indexes: { byDataset: string } };
+  /** When each dataset was last opened, apart from its record so a reopen writes a few bytes, not the header. */
+  opened: { key: string; value: { hash: string; lastOpenedAt: number } };
 }
 
 /** The user's storage is full: the app keeps the dataset in memory and says so. */
@@ -76,6 +78,7 @@ export function openCacheDb(name = DB_NAME): Promise<IDBPDatabase<CacheSchema>> 
         const derived = db.createObjectStore('derived', { keyPath: 'key' });
         derived.createIndex('byDataset', 'datasetHash');
       }
+      if (oldVersion < 3) db.createObjectStore('opened', { keyPath: 'hash' });
     },
   });
 }
@@ -104,7 +107,9 @@ export class DatasetCache {
 
   /** Complete datasets, most recently opened first. */
   async list(): Promise<DatasetRecord[]> {
-    const all = await this.db.getAll('datasets');
+    const [all, opened] = await Promise.all([this.db.getAll('datasets'), this.db.getAll('opened')]);
+    const at = new Map(opened.map((o) => [o.hash, o.lastOpenedAt]));
+    for (const r of all) r.lastOpenedAt = Math.max(r.lastOpenedAt, at.get(r.hash) ?? 0);
     return all.sort((a, b) => b.lastOpenedAt - a.lastOpenedAt);
   }
 
@@ -116,8 +121,7 @@ export class DatasetCache {
     const key = hash ?? (await datasetHash(ds));
     const existing = await this.db.get('datasets', key);
     if (existing) {
-      existing.lastOpenedAt = Date.now();
-      await this.db.put('datasets', existing);
+      existing.lastOpenedAt = await this.touch(key);
       return existing;
     }
     const { header, body } = encodeCompact(ds);
@@ -183,14 +187,21 @@ export class DatasetCache {
       offset += size;
     }
     const dataset = decodeCompact(record.header, body);
-    record.lastOpenedAt = Date.now();
-    await this.db.put('datasets', record);
+    record.lastOpenedAt = await this.touch(hash);
     return { dataset, record };
+  }
+
+  /** Records that `hash` was opened now; returns the time (ms since the epoch). */
+  private async touch(hash: string): Promise<number> {
+    const lastOpenedAt = Date.now();
+    await this.db.put('opened', { hash, lastOpenedAt });
+    return lastOpenedAt;
   }
 
   /** Removes a dataset, its chunks and its derived results. */
   async delete(hash: string): Promise<void> {
     await this.db.delete('datasets', hash);
+    await this.db.delete('opened', hash);
     await this.deleteChunks(hash);
     const tx = this.db.transaction('derived', 'readwrite');
     for (const key of await tx.store.index('byDataset').getAllKeys(hash)) await tx.store.delete(key);
@@ -217,6 +228,7 @@ export class DatasetCache {
    */
   private async dropDamaged(hash: string): Promise<void> {
     await this.db.delete('datasets', hash);
+    await this.db.delete('opened', hash);
     await this.deleteChunks(hash);
   }
 

@@ -334,7 +334,7 @@ describe('the IndexedDB cache', () => {
         });
         return { listed: list.some((d) => d.hash === hash), nCells: v.nCells, source: v.source, versionAndStores: version };
       }, hash);
-      expect(result).toEqual({ listed: true, nCells: 2638, source: 'cache', versionAndStores: 2 * 100 + 3 });
+      expect(result).toEqual({ listed: true, nCells: 2638, source: 'cache', versionAndStores: 3 * 100 + 4 });
     } finally {
       await fresh.close();
       (await import('node:fs')).rmSync(dir, { recursive: true, force: true });

@@ -109,8 +109,8 @@ interface RawChunk {
 }
 
 /**
- * Writes chunks (and, for `withRecord` ones, the dataset record, as the app's schema v2 stores it)
- * with the raw IndexedDB API. Creates the database at schema v2 if it does not exist yet.
+ * Writes chunks (and, for `withRecord` ones, the dataset record, as the app's schema v3 stores it)
+ * with the raw IndexedDB API. Creates the database at schema v3 if it does not exist yet.
  */
 async function writeRaw(page: Page, chunks: RawChunk[], records: { hash: string; name: string }[]): Promise<void> {
   const header = JSON.parse(readFileSync('public/data/pbmc3k/dataset.json', 'utf8'));
@@ -120,12 +120,13 @@ async function writeRaw(page: Page, chunks: RawChunk[], records: { hash: string;
         [...new Uint8Array(await crypto.subtle.digest('SHA-256', b))].map((x) => x.toString(16).padStart(2, '0')).join('');
       const demo = new Uint8Array(await (await fetch('/data/pbmc3k/dataset.bin')).arrayBuffer());
       const db = await new Promise<IDBDatabase>((resolve, reject) => {
-        const req = indexedDB.open('glasswing', 2);
+        const req = indexedDB.open('glasswing', 3);
         req.onupgradeneeded = (e) => {
           if (e.oldVersion !== 0) throw new Error(`unexpected schema ${e.oldVersion}`);
           req.result.createObjectStore('datasets', { keyPath: 'hash' });
           req.result.createObjectStore('chunks', { keyPath: ['datasetHash', 'index'] }).createIndex('byDataset', 'datasetHash');
           req.result.createObjectStore('derived', { keyPath: 'key' }).createIndex('byDataset', 'datasetHash');
+          req.result.createObjectStore('opened', { keyPath: 'hash' });
         };
         req.onsuccess = () => resolve(req.result);
         req.onerror = () => reject(req.error);

@@ -16,6 +16,8 @@ export interface GrnEdge {
   source: 'CollecTRI' | 'TRRUST' | string;
   /** PubMed ids backing this row (TRRUST), in file order. */
   pmids?: string[];
+  /** Confidence level as the source gives it (DoRothEA's A-E), when it has one. */
+  confidence?: string;
 }
 
 /** A row the parser skipped: its 1-based line number in the file (header = line 1) and why, as a sentence. */

@@ -21,6 +21,10 @@ export interface LayoutOptions {
   ticks?: number;
   /** Positions (px) from an earlier layout, by node id: genes that stay, stay put as starting points. */
   previous?: ReadonlyMap<string, { x: number; y: number }>;
+  /** Nodes the user pinned (px, by node id): they stay exactly there and the others settle around them. */
+  pinned?: ReadonlyMap<string, { x: number; y: number }>;
+  /** Skip the final shrink-to-fit (when pinned nodes must keep their coordinates). */
+  isFitSkipped?: boolean;
 }
 
 /** A node's position in px, in the subgraph's node order. */
@@ -81,6 +85,8 @@ export function layoutGraph(sub: Subgraph, options: LayoutOptions): GraphLayout 
 
   const nodes: SimNode[] = sub.nodes.map((node) => {
     const radius = node.isSeed ? SEED_RADIUS_PX : NEIGHBOUR_RADIUS_PX;
+    const pin = options.pinned?.get(node.id);
+    if (pin) return { id: node.id, radius, x: pin.x, y: pin.y, fx: pin.x, fy: pin.y };
     const kept = previous?.get(node.id);
     if (kept) return { id: node.id, radius, x: kept.x, y: kept.y };
     // Rejection sampling: uniform in the disc without trig, so no libm differences between engines.
@@ -121,7 +127,7 @@ export function layoutGraph(sub: Subgraph, options: LayoutOptions): GraphLayout 
 
   // Shrink (never enlarge) about the centre so every node fits the box; keeps the shape.
   let scale = 1;
-  for (const node of nodes) {
+  for (const node of options.isFitSkipped ? [] : nodes) {
     const reachX = Math.abs(node.x! - cx) + node.radius;
     const reachY = Math.abs(node.y! - cy) + node.radius;
     const roomX = Math.max(cx - PADDING_PX, 1);

@@ -131,10 +131,13 @@ export function extractSubgraph(index: GrnIndex, seeds: SubgraphSeed[], options:
       degree: partnersOf(key).size,
     })),
   ];
+  return { nodes, links: inducedLinks(index, kept, nodes), truncated: { dropped } };
+}
+
+/** Every GRN link among `kept` keys (seed -> seed and self-regulation included), ids as in `nodes`. */
+function inducedLinks(index: GrnIndex, kept: ReadonlySet<string>, nodes: readonly SubgraphNode[]): SubgraphLink[] {
   const idOf = new Map<string, string>();
   for (const node of nodes) idOf.set(geneKey(node.id), node.id);
-
-  // Induced subgraph: every pair with both ends kept, including seed -> seed and self-regulation.
   const byPair = new Map<string, { regulator: string; target: string; evidence: GrnEdge[] }>();
   for (const key of kept) {
     for (const edge of index.outgoing.get(key) ?? []) {
@@ -146,7 +149,7 @@ export function extractSubgraph(index: GrnIndex, seeds: SubgraphSeed[], options:
       else byPair.set(pair, { regulator: key, target: targetKey, evidence: [edge] });
     }
   }
-  const links: SubgraphLink[] = [...byPair.values()]
+  return [...byPair.values()]
     .sort((a, b) => compareKeys(a.regulator, b.regulator) || compareKeys(a.target, b.target))
     .map(({ regulator, target, evidence }) => ({
       source: idOf.get(regulator)!,
@@ -155,8 +158,39 @@ export function extractSubgraph(index: GrnIndex, seeds: SubgraphSeed[], options:
       weight: evidence.reduce((sum, edge) => sum + edge.weight, 0),
       evidence,
     }));
+}
 
-  return { nodes, links, truncated: { dropped } };
+/**
+ * One TF and its regulon: the TF (the only seed, score `score`), up to `maxTargets` of its targets
+ * ranked by |summed weight|, then `keepGene`, then symbol, and every GRN link among them.
+ * Throws a sentence when the TF regulates nothing in this GRN.
+ */
+export function extractRegulon(
+  index: GrnIndex,
+  tf: string,
+  options: { maxTargets: number; keepGene?: (symbol: string) => boolean; score?: number },
+): Subgraph {
+  const key = geneKey(tf);
+  const out = (index.outgoing.get(key) ?? []).filter((e) => geneKey(e.target) !== key);
+  if (out.length === 0) {
+    throw new Error(`${tf.trim() || 'That name'} regulates no gene in ${index.grn.name}; pick a TF from the list.`);
+  }
+  const strength = new Map<string, number>();
+  for (const e of out) strength.set(geneKey(e.target), (strength.get(geneKey(e.target)) ?? 0) + e.weight);
+  const ranked = [...strength.keys()].map((k) => ({
+    k,
+    w: Math.abs(strength.get(k)!),
+    isPreferred: options.keepGene ? options.keepGene(displayOf(index, k)) : false,
+  }));
+  ranked.sort((a, b) => b.w - a.w || Number(b.isPreferred) - Number(a.isPreferred) || compareKeys(a.k, b.k));
+  const chosen = ranked.slice(0, Math.max(0, options.maxTargets)).map((r) => r.k);
+  const kept = new Set([key, ...chosen]);
+  const partnersOf = (k: string) => index.partners.get(k)?.size ?? 0;
+  const nodes: SubgraphNode[] = [
+    { id: displayOf(index, key), isSeed: true, score: options.score ?? 0, degree: partnersOf(key) },
+    ...chosen.map((k) => ({ id: displayOf(index, k), isSeed: false, score: null, degree: partnersOf(k) })),
+  ];
+  return { nodes, links: inducedLinks(index, kept, nodes), truncated: { dropped: ranked.length - chosen.length } };
 }
 
 /**

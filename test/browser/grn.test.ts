@@ -1,0 +1,328 @@
+/**
+ * The gene-regulation view in headless Chromium against the built app: the top genes' graph of a
+ * B cell, edge evidence on hover (CollecTRI, then TRRUST PubMed ids checked against the file),
+ * click → colour by gene, a TF regulon, search, TF activity equal to the same core code run in
+ * Node, the selection table and its CSV, model-derived edges, SVG export with provenance, the
+ * canvas renderer above 500 nodes, and a screenshot (test/output/grn.png).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { openBrowser, startServer, waitForReady, type BrowserSession } from './harness.ts';
+import { decodeCompact, type CompactHeader } from '../../src/core/data/compact_format.ts';
+import { normalizeLog1p } from '../../src/core/data/preprocess.ts';
+import { indexGrn, parseCollectri, parseTrrust, geneKey } from '../../src/core/graph/grn.ts';
+import { buildRegulons, tfActivity } from '../../src/core/graph/tf_activity.ts';
+
+let server: Awaited<ReturnType<typeof startServer>>;
+let session: BrowserSession;
+
+// What the page exposes, typed loosely for evaluate().
+type G = {
+  glasswing: {
+    app: {
+      dataset: { nCells: number; obs: { label: { categories: string[]; codes: Int32Array } } };
+      explainCell(cell: number): Promise<void>;
+      colorBy: string;
+      columns: Record<string, { values: Float32Array; units?: string }>;
+      selection: { apply(mask: Uint8Array): void };
+    };
+    grn: {
+      graph: {
+        nodes: { id: string }[];
+        links: { source: number; target: number; evidence: { source: string; pmids?: string[] }[] }[];
+        sourceName: string;
+      } | null;
+      mode: string;
+      tf: string;
+      searchHit: string | null;
+      isModelLayerOn: boolean;
+      modelEdges: { method: string; edges: unknown[] } | null;
+      modelThreshold: number;
+      activity: { tfs: string[]; nCells: number; scores: Float32Array } | null;
+      showSynthetic(n: number, e: number, seed?: number): Promise<number>;
+      refresh(): Promise<void>;
+    };
+  };
+};
+
+beforeAll(async () => {
+  server = await startServer('dist');
+  session = await openBrowser(server.url);
+  await session.page.goto(server.url, { waitUntil: 'load' });
+  await waitForReady(session.page);
+  await session.page.evaluate(async () => {
+    const g = (globalThis as unknown as G).glasswing;
+    const label = g.app.dataset.obs.label;
+    const b = label.categories.indexOf('B');
+    await g.app.explainCell(label.codes.findIndex((c) => c === b));
+  });
+});
+
+afterAll(async () => {
+  await session?.close();
+  await server?.close();
+});
+
+/** Screen point of a link's midpoint where that link's hover twin is the topmost element, or null. */
+async function hoverableLink(predicate: 'any' | 'with-pmids'): Promise<{ li: number; x: number; y: number } | null> {
+  return session.page.evaluate((which) => {
+    const graph = (globalThis as unknown as G).glasswing.grn.graph!;
+    for (const el of document.querySelectorAll<SVGPathElement>('[data-testid="regulation-graph"] path.edge-hit')) {
+      const li = Number(el.dataset.link);
+      if (which === 'with-pmids' && !graph.links[li].evidence.some((e) => (e.pmids ?? []).length > 0)) continue;
+      const len = el.getTotalLength();
+      for (const f of [0.5, 0.4, 0.6, 0.3, 0.7]) {
+        const p = el.getPointAtLength(len * f);
+        const m = el.getScreenCTM()!;
+        const x = p.x * m.a + p.y * m.c + m.e;
+        const y = p.x * m.b + p.y * m.d + m.f;
+        if (document.elementFromPoint(x, y) === el) return { li, x, y };
+      }
+    }
+    return null;
+  }, predicate);
+}
+
+describe('the gene-regulation view', () => {
+  it("draws the top genes' regulators and targets, shows edge evidence on hover, and colours the scatter by a clicked gene", async () => {
+    const { page } = session;
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as G).glasswing.grn.graph?.nodes.length ?? 0), { timeout: 60_000 })
+      .toBeGreaterThan(20);
+    expect(await page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('svg');
+    const nLinks = Number(await page.getAttribute('[data-testid="regulation-graph"]', 'data-links'));
+    expect(await page.locator('[data-testid="regulation-graph"] line.edge').count()).toBe(nLinks);
+    // The legend names what colour and size mean.
+    const legend = await page.textContent('[data-testid="grn-legend"]');
+    expect(legend).toMatch(/attribution −[\d.]+ … \+[\d.]+ \(to B\)/);
+    expect(legend).toMatch(/activation \(\d+\)/);
+
+    const at = await hoverableLink('any');
+    expect(at).not.toBeNull();
+    await page.mouse.move(at!.x, at!.y);
+    const card = await page.waitForSelector('[data-testid="edge-evidence"]', { timeout: 5000 });
+    const text = (await card.textContent())!;
+    const link = await page.evaluate((li) => {
+      const g = (globalThis as unknown as G).glasswing.grn.graph!;
+      const l = g.links[li];
+      return { from: g.nodes[l.source].id, to: g.nodes[l.target].id, n: l.evidence.length };
+    }, at!.li);
+    expect(text).toContain(`${link.from} → ${link.to}`);
+    expect(text).toContain('CollecTRI');
+    expect(text).toMatch(/activation|repression/);
+
+    mkdirSync('test/output', { recursive: true });
+    await page.screenshot({ path: 'test/output/grn.png' });
+
+    // Click a gene (its disc's centre must be the topmost element there) → the scatter colours by it.
+    const gene = await page.evaluate(() => {
+      for (const g of document.querySelectorAll<SVGGElement>('[data-testid="regulation-graph"] g.node')) {
+        const r = g.getBoundingClientRect();
+        const x = r.left + r.width / 2;
+        const y = r.top + r.height / 2;
+        if (document.elementFromPoint(x, y)?.closest('g.node') === g) return { id: g.dataset.gene!, x, y };
+      }
+      return null;
+    });
+    expect(gene).not.toBeNull();
+    await page.mouse.move(gene!.x, gene!.y);
+    await page.mouse.down();
+    await page.mouse.up();
+    expect(await page.evaluate(() => (globalThis as unknown as G).glasswing.app.colorBy)).toBe(`gene:${gene!.id}`);
+
+    // Drag it 40 px right and 20 px down: it follows the pointer and is pinned; a double-click unpins it.
+    const before = await page.evaluate((id) => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
+      const i = grn.graph.nodes.findIndex((n) => n.id === id);
+      return [grn.positions[2 * i], grn.positions[2 * i + 1]];
+    }, gene!.id);
+    await page.mouse.move(gene!.x, gene!.y);
+    await page.mouse.down();
+    await page.mouse.move(gene!.x + 20, gene!.y + 10, { steps: 3 });
+    await page.mouse.move(gene!.x + 40, gene!.y + 20, { steps: 3 });
+    await page.mouse.up();
+    const after = await page.evaluate((id) => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as {
+        positions: Float32Array;
+        graph: { nodes: { id: string }[] };
+        pinned: Set<string>;
+      };
+      const i = grn.graph.nodes.findIndex((n) => n.id === id);
+      return { xy: [grn.positions[2 * i], grn.positions[2 * i + 1]], isPinned: grn.pinned.has(id) };
+    }, gene!.id);
+    expect(after.isPinned).toBe(true);
+    expect(after.xy[0] - before[0]).toBeCloseTo(40, 0);
+    expect(after.xy[1] - before[1]).toBeCloseTo(20, 0);
+    await page.mouse.dblclick(gene!.x + 40, gene!.y + 20);
+    await expect
+      .poll(() =>
+        page.evaluate((id) => ((globalThis as unknown as G).glasswing.grn as unknown as { pinned: Set<string> }).pinned.has(id), gene!.id),
+      )
+      .toBe(false);
+  });
+
+  it('shows TRRUST evidence with the PubMed ids of every row in the file for that pair', async () => {
+    const { page } = session;
+    await page.selectOption('[data-testid="grn-source"]', 'trrust');
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as G).glasswing.grn.graph?.sourceName), { timeout: 30_000 })
+      .toBe('TRRUST v2');
+    const at = await hoverableLink('with-pmids');
+    expect(at).not.toBeNull();
+    await page.mouse.move(at!.x, at!.y);
+    const text = (await (await page.waitForSelector('[data-testid="edge-evidence"]')).textContent())!;
+    const link = await page.evaluate((li) => {
+      const g = (globalThis as unknown as G).glasswing.grn.graph!;
+      const l = g.links[li];
+      return { from: g.nodes[l.source].id, to: g.nodes[l.target].id };
+    }, at!.li);
+    const trrust = parseTrrust(readFileSync('public/data/grn/trrust_human.tsv', 'utf8'));
+    const rows = trrust.edges.filter((e) => geneKey(e.regulator) === geneKey(link.from) && geneKey(e.target) === geneKey(link.to));
+    expect(rows.length).toBeGreaterThan(0);
+    expect(text).toContain(`${rows.length} row${rows.length === 1 ? '' : 's'} of evidence`);
+    for (const row of rows.slice(0, 8)) expect(text).toContain(`PMID ${row.pmids!.join(', ')}`);
+    await page.selectOption('[data-testid="grn-source"]', 'collectri');
+  });
+
+  it('loads a user table through the column mapping and lists its bad rows by line', async () => {
+    const { page } = session;
+    await page.setInputFiles('[data-testid="grn-file"]', 'test/fixtures/grn/custom_mapping.csv');
+    await page.waitForSelector('[data-testid="grn-mapping"]');
+    await page.selectOption('[data-testid="grn-mapping"] select[data-field="sign"]', '2');
+    await page.selectOption('[data-testid="grn-mapping"] select[data-field="weight"]', '3');
+    await page.click('[data-testid="grn-mapping-apply"]');
+    const bad = page.locator('[data-testid="grn-bad-rows"]');
+    await expect.poll(() => bad.textContent(), { timeout: 10_000 }).toContain('custom_mapping.csv: 2 rows skipped, 3 loaded');
+    const lines = await bad.locator('li').allTextContents();
+    expect(lines[0]).toMatch(/^line 4: The sign "maybe"/);
+    expect(lines[1]).toBe('line 5: A quoted field is not closed.');
+    expect(await page.inputValue('[data-testid="grn-source"]')).toMatch(/^file:/);
+    await page.selectOption('[data-testid="grn-source"]', 'collectri');
+  });
+
+  it("draws a TF's regulon and finds a gene in it", async () => {
+    const { page } = session;
+    const collectri = indexGrn(parseCollectri(readFileSync('public/data/grn/collectri_human.csv', 'utf8')));
+    const nTargets = new Set(
+      collectri.outgoing
+        .get('STAT1')!
+        .map((e) => geneKey(e.target))
+        .filter((k) => k !== 'STAT1'),
+    ).size;
+    await page.evaluate(() => {
+      const grn = (globalThis as unknown as G).glasswing.grn;
+      grn.tf = 'STAT1';
+      grn.mode = 'regulon';
+    });
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as G).glasswing.grn.graph?.nodes[0].id), { timeout: 30_000 })
+      .toBe('STAT1');
+    const nodes = await page.evaluate(() => (globalThis as unknown as G).glasswing.grn.graph!.nodes.map((n) => n.id));
+    expect(nodes.length).toBe(1 + Math.min(40, nTargets));
+    // Search is case-insensitive and highlights the gene.
+    await page.fill('[data-testid="grn-search"]', nodes[7].toLowerCase());
+    await page.press('[data-testid="grn-search"]', 'Enter');
+    expect(await page.evaluate(() => (globalThis as unknown as G).glasswing.grn.searchHit)).toBe(nodes[7]);
+  });
+
+  it('computes TF activity in the worker equal to the core code in Node, ranks TFs for a selection, and colours by one', async () => {
+    const { page } = session;
+    await page.click('[data-testid="tf-activity-run"]');
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as G).glasswing.grn.activity?.tfs.length ?? 0), { timeout: 120_000 })
+      .toBeGreaterThan(500);
+    const cells = [0, 777, 2637];
+    const fromPage = await page.evaluate((cs) => {
+      const a = (globalThis as unknown as G).glasswing.grn.activity!;
+      return { tfs: a.tfs, rows: a.tfs.map((_, t) => cs.map((c) => a.scores[t * a.nCells + c])) };
+    }, cells);
+    const header = JSON.parse(readFileSync('public/data/pbmc3k/dataset.json', 'utf8')) as CompactHeader;
+    const body = readFileSync('public/data/pbmc3k/dataset.bin');
+    const ds = decodeCompact(header, body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
+    const grn = parseCollectri(readFileSync('public/data/grn/collectri_human.csv', 'utf8'));
+    const ref = await tfActivity(normalizeLog1p(ds.matrix, 1e4), buildRegulons(grn.edges, ds.genes));
+    expect(fromPage.tfs).toEqual(ref.tfs);
+    let worst = 0;
+    fromPage.rows.forEach((row, t) =>
+      row.forEach((v, k) => (worst = Math.max(worst, Math.abs(v - ref.scores[t * ref.nCells + cells[k]])))),
+    );
+    expect(worst).toBeLessThan(1e-4);
+
+    // Select the B cells: the table ranks TFs by Welch's t; clicking one publishes tf:<TF> and colours by it.
+    await page.evaluate(() => {
+      const g = (globalThis as unknown as G).glasswing;
+      const label = g.app.dataset.obs.label;
+      const b = label.categories.indexOf('B');
+      g.app.selection.apply(Uint8Array.from(label.codes, (c) => (c === b ? 1 : 0)));
+    });
+    const rows = page.locator('[data-testid="tf-activity"] tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBeGreaterThan(10);
+    const top = (await rows.first().locator('td').first().textContent())!.replace('*', '');
+    await rows.first().click();
+    const published = await page.evaluate((tf) => {
+      const app = (globalThis as unknown as G).glasswing.app;
+      const col = app.columns[`tf:${tf}`];
+      return { colorBy: app.colorBy, n: col?.values.length, units: col?.units };
+    }, top);
+    expect(published.colorBy).toBe(`tf:${top}`);
+    expect(published.n).toBe(2638);
+    expect(published.units).toMatch(/ULM t|weighted mean/);
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="tf-activity-csv"]')]);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toMatch(/^# TF activity, selection \(344 cells\) vs the rest/);
+    expect(csv).toMatch(/# dataset_sha256=[0-9a-f]{64}/);
+    expect(csv).toContain('tf,method,n_targets,mean_selection,mean_rest,difference,welch_t,welch_df');
+    expect(csv.split('\n').filter((l) => l && !l.startsWith('#')).length).toBe(1 + fromPage.tfs.length);
+  });
+
+  it('adds a model-derived layer apart from prior edges, and exports SVG with provenance', async () => {
+    const { page } = session;
+    await page.check('[data-testid="model-layer"]');
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as G).glasswing.grn.modelEdges?.method ?? ''), { timeout: 60_000 })
+      .toContain('tf.grad');
+    const nVisible = await page.evaluate(() => {
+      const grn = (globalThis as unknown as G).glasswing.grn;
+      return (grn.modelEdges!.edges as { value: number }[]).filter((e) => Math.abs(e.value) >= grn.modelThreshold).length;
+    });
+    // Every visible model edge joins two drawn genes (all regulon genes here that are model inputs).
+    expect(await page.locator('[data-testid="regulation-graph"] path.model-edge').count()).toBeLessThanOrEqual(nVisible);
+    expect(await page.textContent('[data-testid="grn-legend"]')).toMatch(/model-derived \(\d+, \|value\| ≥ 0\.80\)/);
+
+    await page.click('[data-testid="grn-export"]');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=SVG')]);
+    const svg = readFileSync((await download.path())!, 'utf8');
+    expect(svg).toContain('<metadata');
+    expect(svg).toMatch(/dataset_sha256/);
+    expect(svg).toContain('STAT1 regulon');
+    expect(svg).toContain('model-derived, not prior knowledge');
+    await page.uncheck('[data-testid="model-layer"]');
+  });
+
+  it('switches to canvas above 500 genes and still answers hover with the gene under the pointer', async () => {
+    const { page } = session;
+    await page.evaluate(() => (globalThis as unknown as G).glasswing.grn.showSynthetic(1000, 4000, 3));
+    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
+    expect(await page.locator('[data-testid="regulation-graph"] canvas').count()).toBe(1);
+    // The view starts at the identity transform: the gene farthest from any other sits alone at its layout position.
+    const at = await page.evaluate(() => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
+      const p = grn.positions;
+      const n = grn.graph.nodes.length;
+      let best = 0;
+      let bestD = -1;
+      for (let i = 0; i < n; i++) {
+        let d = Infinity;
+        for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
+        if (d > bestD) [best, bestD] = [i, d];
+      }
+      const r = document.querySelector('[data-testid="regulation-graph"] canvas')!.getBoundingClientRect();
+      return { id: grn.graph.nodes[best].id, x: r.left + p[2 * best], y: r.top + p[2 * best + 1] };
+    });
+    await page.mouse.move(at.x, at.y);
+    await expect.poll(async () => (await page.textContent('[data-testid="node-card"]').catch(() => '')) ?? '').toContain(at.id);
+    expect(session.pageErrors).toEqual([]);
+    expect(session.foreign).toEqual([]);
+  });
+});
