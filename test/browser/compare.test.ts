@@ -152,19 +152,19 @@ describe('select and compare', () => {
     await expect
       .poll(() => page.evaluate(() => (globalThis as unknown as { glasswing: { app: { colorBy: string } } }).glasswing.app.colorBy))
       .toMatch(/^gene:/);
-    await page.fill('[data-testid="gene-input"]', 'LYZ');
-    await page.press('[data-testid="gene-input"]', 'Enter');
-    await page.fill('[data-testid="gene-input"]', 'NKG7');
-    await page.press('[data-testid="gene-input"]', 'Enter');
+    await page.fill('[data-testid="plot-gene-input"]', 'LYZ');
+    await page.press('[data-testid="plot-gene-input"]', 'Enter');
+    await page.fill('[data-testid="plot-gene-input"]', 'NKG7');
+    await page.press('[data-testid="plot-gene-input"]', 'Enter');
     await page.selectOption('[data-testid="plot-grouping"]', 'column:label');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="gene-plot-svg"] path').length > 0);
     const nGenes = await page.locator('.chip').count();
     // One violin per gene and cell type (9 types).
     await expect.poll(() => page.locator('[data-testid="gene-plot-svg"] path').count()).toBe(nGenes * 9);
-    await page.fill('[data-testid="gene-input"]', 'NOTAGENE');
-    await page.press('[data-testid="gene-input"]', 'Enter');
+    await page.fill('[data-testid="plot-gene-input"]', 'NOTAGENE');
+    await page.press('[data-testid="plot-gene-input"]', 'Enter');
     await expect.poll(() => page.textContent('[data-testid="gene-plots"]')).toMatch(/NOTAGENE is not a gene of this dataset/);
-    await page.fill('[data-testid="gene-input"]', '');
+    await page.fill('[data-testid="plot-gene-input"]', '');
     await page.locator('[data-testid="gene-plots"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${OUT}/gene_plots.png` });
     await page.click('[data-testid="gene-plots"] .seg button:nth-child(2)');
