@@ -12,6 +12,7 @@ import { CompareState } from './compare.svelte.ts';
 import { TraverseState } from './traverse.svelte.ts';
 import { StoryState } from './story.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
+import { assessTrust, type TrustReport } from '../core/model/trust.ts';
 import type {
   BackendChoice,
   BackendName,
@@ -138,6 +139,18 @@ export class AppState {
         fail: (err) => this.fail(err),
       },
       engine,
+    );
+  }
+
+  /** Whether explanations may be untrustworthy here (poor gene alignment, or most cells uncertain). */
+  get trust(): TrustReport | null {
+    const m = this.models;
+    if (!m) return null;
+    const a = m.alignment;
+    return assessTrust(
+      a.nModelGenes > 0 ? a.nMatched / a.nModelGenes : 0,
+      this.predictions?.probabilities ?? null,
+      m.classifier.output.classes.length,
     );
   }
 

@@ -88,6 +88,8 @@ export class AttributionState {
   lastRun = $state.raw<(AttributeResult & { label: string; settings: AttributionSettings }) | null>(null);
   jacobian = $state.raw<JacobianView | null>(null);
   isBusy = $state(false);
+  /** A sentence about the last run the user must know (e.g. the GPU was lost and wasm finished it). */
+  notice = $state<string | null>(null);
 
   constructor(
     private host: AttributionHost,
@@ -137,6 +139,7 @@ export class AttributionState {
       const req = this.request(picked.cells, 'aggregate');
       const res = await this.host.track('Explaining the selection', (id, p) => this.engine.attribute(id, req, p));
       if (!res.aggregate) return;
+      this.notice = res.notice ?? null;
       const label = `${picked.label} · ${METHOD_NAMES[settings.method]} · ${targetLabel(settings.target, this.host.classes(), this.host.genes())}`;
       this.lastRun = { ...res, label, settings };
       this.host.setExplainSelection({
@@ -168,6 +171,7 @@ export class AttributionState {
         this.engine.attribute(id, req, p),
       );
       if (!res.column) return;
+      if (res.notice) this.notice = res.notice;
       const target = targetLabel(settings.target, this.host.classes(), this.host.genes());
       this.host.publishColumn(`attr:${this.host.genes()[gene]}`, {
         title: `${METHOD_NAMES[settings.method]} attribution of ${this.host.genes()[gene]} (${target})`,

@@ -67,6 +67,8 @@ export interface AttributeResult {
   aggregate: AttributionAggregate | null;
   /** `[cells.length]` float32: the chosen gene's attribution per requested cell (reduce = gene). */
   column: Float32Array | null;
+  /** A sentence for the user when the run had to move backend (WebGPU device lost). */
+  notice?: string;
   /** Worst and median completeness delta over the cells (IG, GradientSHAP), or null. */
   delta: { worst: number; median: number } | null;
   chunk: ChunkSize;
@@ -90,6 +92,15 @@ export interface AttributionContext {
   predicted: Int32Array;
   signal: { readonly aborted: boolean };
   onProgress?: (fraction: number, label: string) => void;
+  /** Why the GPU device was lost mid-run, or null; checked between blocks. */
+  deviceLost?: () => string | null;
+  /** The same, waiting up to `ms` for the loss to be reported (after a failed GPU read). */
+  deviceLostWithin?: (ms: number) => Promise<string | null>;
+}
+
+/** The GPU device was lost during a run; the engine reruns it on wasm. */
+export class DeviceLostError extends Error {
+  override name = 'DeviceLostError';
 }
 
 /** Cells per block: bounds host memory ([block, nGenes] attributions) and gives steady progress. */
@@ -188,31 +199,52 @@ export async function runAttribution(ctx: AttributionContext, req: AttributeRequ
       onProgress: (f: number) => ctx.onProgress?.((b0 + f * nb) / n, label),
     };
     let attributions: Float32Array;
-    switch (req.method) {
-      case 'saliency':
-        attributions = (await saliency(tf, fn, x, opts)).attributions;
-        break;
-      case 'gradxinput':
-        attributions = (await gradientTimesInput(tf, fn, x, opts)).attributions;
-        break;
-      case 'ig': {
-        const r = await integratedGradients(tf, fn, x, baseline, { ...opts, steps: req.steps, rule: req.rule });
-        attributions = r.attributions;
-        deltas.push(...r.deltaRel);
-        break;
+    try {
+      switch (req.method) {
+        case 'saliency':
+          attributions = (await saliency(tf, fn, x, opts)).attributions;
+          break;
+        case 'gradxinput':
+          attributions = (await gradientTimesInput(tf, fn, x, opts)).attributions;
+          break;
+        case 'ig': {
+          const r = await integratedGradients(tf, fn, x, baseline, { ...opts, steps: req.steps, rule: req.rule });
+          attributions = r.attributions;
+          deltas.push(...r.deltaRel);
+          break;
+        }
+        case 'smoothgrad':
+          attributions = (
+            await smoothGrad(tf, fn, x, {
+              ...opts,
+              samples: req.samples,
+              noiseFraction: req.noiseFraction,
+              seed: req.seed,
+              seedKeys: cells,
+            })
+          ).attributions;
+          break;
+        case 'gradshap': {
+          const r = await gradientShap(tf, fn, x, references!, { ...opts, samples: req.samples, seed: req.seed, seedKeys: cells });
+          attributions = r.attributions;
+          deltas.push(...r.deltaRel);
+          break;
+        }
       }
-      case 'smoothgrad':
-        attributions = (
-          await smoothGrad(tf, fn, x, { ...opts, samples: req.samples, noiseFraction: req.noiseFraction, seed: req.seed, seedKeys: cells })
-        ).attributions;
-        break;
-      case 'gradshap': {
-        const r = await gradientShap(tf, fn, x, references!, { ...opts, samples: req.samples, seed: req.seed, seedKeys: cells });
-        attributions = r.attributions;
-        deltas.push(...r.deltaRel);
-        break;
+    } catch (err) {
+      // A cancel is not a loss; any other failure on a GPU may be one whose report is still in flight.
+      if (ctx.signal.aborted) throw err;
+      let lost = ctx.deviceLost?.() ?? (await ctx.deviceLostWithin?.(500)) ?? null;
+      // A GPU read that fails on a lost device (mapAsync aborted) before the loss is reported.
+      if (!lost && tf.getBackend() === 'webgpu' && /mapAsync|device (is |was )?lost|GPUDevice/i.test(String((err as Error)?.message))) {
+        lost = (err as Error).message;
       }
+      if (lost) throw new DeviceLostError(lost, { cause: err });
+      throw err;
     }
+    // A lost device may return zeros instead of failing: check between blocks.
+    const lost = ctx.deviceLost?.();
+    if (lost) throw new DeviceLostError(lost);
     if (column && req.reduce !== 'aggregate') {
       for (let i = 0; i < nb; i++) column[b0 + i] = attributions[i * nGenes + req.reduce.gene];
     } else {

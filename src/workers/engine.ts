@@ -19,7 +19,15 @@ import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribu
 import { denseLogitGradient, denseProbabilityGradient, extractDenseStack, type DenseStack } from '../core/attribution/dense_backprop.ts';
 import type { GradientFn } from '../core/attribution/batching.ts';
 import { runAttributionBench, type AttributionBenchOptions } from './attribution_bench.ts';
-import { extractStackFor, runAttribution, runDecoderJacobian, type AttributeRequest, type AttributeResult } from './attribution_jobs.ts';
+import { destroyActiveDevice, deviceLostReason, deviceLostWithin, watchDeviceLoss } from '../compute/limits.ts';
+import {
+  DeviceLostError,
+  extractStackFor,
+  runAttribution,
+  runDecoderJacobian,
+  type AttributeRequest,
+  type AttributeResult,
+} from './attribution_jobs.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
@@ -619,7 +627,29 @@ export class Engine {
    */
   async attribute(jobId: number, req: AttributeRequest, onProgress?: ProgressFn): Promise<AttributeResult> {
     const preds = this.predictions ?? (await this.predict(jobId));
-    return runAttribution(await this.attributionContext(jobId, preds.predicted, onProgress), req);
+    watchDeviceLoss();
+    try {
+      return await runAttribution(await this.attributionContext(jobId, preds.predicted, onProgress), req);
+    } catch (err) {
+      if (!(err instanceof DeviceLostError)) throw err;
+      // The GPU is gone (driver reset, another tab, or simulated): finish the same run on wasm.
+      await this.setBackend('wasm');
+      const res = await runAttribution(await this.attributionContext(jobId, preds.predicted, onProgress), req);
+      return {
+        ...res,
+        notice: `The WebGPU device was lost during the run (${err.message}), so it was finished on wasm; the app now runs on wasm.`,
+      };
+    }
+  }
+
+  /** Destroys the WebGPU device now in use, to test the device-loss path; false on other backends. */
+  simulateDeviceLoss(): boolean {
+    return destroyActiveDevice();
+  }
+
+  /** Why the active WebGPU device was lost (waiting up to `ms`), or null; tests. */
+  deviceLostReason(ms = 0): Promise<string | null> {
+    return deviceLostWithin(ms);
   }
 
   /** `attribute` on a given backend, then back to the chosen one (tests compare backends with it). */
@@ -656,6 +686,8 @@ export class Engine {
       predicted,
       signal: this.signal(jobId),
       onProgress,
+      deviceLost: deviceLostReason,
+      deviceLostWithin,
     };
   }
 
@@ -795,9 +827,9 @@ export class Engine {
   }
 
   /** Bench: UMAP of `n` synthetic points in `dim` dimensions (12 blobs on a 4-D structure), ours against umap-js alone. */
-  async benchUmap(n: number, dim: number, nEpochs: number | undefined, nCheck: number) {
+  async benchUmap(n: number, dim: number, which: 'ours' | 'umap-js', nCheck: number) {
     const { x } = embeddedBlobs(n, dim, 4, 12, 3);
-    return this.explore.benchUmap(x, n, dim, nEpochs, nCheck);
+    return this.explore.benchUmap(x, n, dim, which, nCheck);
   }
 
   private requireDataset(): Dataset {

@@ -221,4 +221,57 @@ describe('attribution over groups of cells', () => {
     mkdirSync('test/output', { recursive: true });
     await page.screenshot({ path: 'test/output/attribution.png' });
   });
+
+  it('finishes on wasm and says so when the WebGPU device is lost mid-run (SwiftShader, device destroyed)', async () => {
+    const r = await session.page.evaluate(async () => {
+      type Res = { column: Float32Array; backend: string; notice?: string };
+      const g = (
+        globalThis as unknown as {
+          glasswing: {
+            engine: {
+              setBackend(b: string): Promise<{ backend: string }>;
+              attribute(id: number, req: unknown, p?: unknown): Promise<Res>;
+              attributeOn(b: string, id: number, req: unknown): Promise<Res>;
+              simulateDeviceLoss(): Promise<boolean>;
+            };
+          };
+        }
+      ).glasswing;
+      const req = {
+        method: 'gradxinput',
+        target: { kind: 'class', classIndex: 'predicted', output: 'logit' },
+        baseline: 'zeros',
+        steps: 50,
+        rule: 'gauss-legendre',
+        samples: 1,
+        noiseFraction: 0,
+        seed: 0,
+        cells: Int32Array.from({ length: 1024 }, (_, i) => i),
+        reduce: { gene: 5 },
+      };
+      const set = await g.engine.setBackend('webgpu');
+      if (set.backend !== 'webgpu') return { skipped: `webgpu did not start (${set.backend})` };
+      const job = g.engine.attribute(600_001, req);
+      // Let the first block start on the GPU, then lose the device.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const isDestroyed = await g.engine.simulateDeviceLoss();
+      let res: Res;
+      try {
+        res = await job;
+      } catch (err) {
+        return { skipped: `run failed: ${(err as Error).name} ${(err as Error).message}` };
+      }
+      const cpu = await g.engine.attributeOn('cpu', 600_002, req);
+      await g.engine.setBackend('wasm');
+      const scale = Math.max(...Array.from(cpu.column, Math.abs));
+      const diff = Math.max(...Array.from(res.column, (v, i) => Math.abs(v - cpu.column[i])));
+      return { isDestroyed, backend: res.backend, notice: res.notice ?? '', scale, diff };
+    });
+    if ('skipped' in r) throw new Error(String(r.skipped));
+    expect(r.isDestroyed).toBe(true);
+    expect(r.backend).toBe('wasm');
+    expect(r.notice).toMatch(/^The WebGPU device was lost during the run \(destroyed.*\), so it was finished on wasm/);
+    expect(r.scale).toBeGreaterThan(1e-3);
+    expect(r.diff).toBeLessThan(1e-3 * r.scale);
+  });
 });

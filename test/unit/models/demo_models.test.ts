@@ -17,6 +17,10 @@ import { stratifiedSplit, classificationReport } from '../../../src/core/stats/c
 import { mulberry32 } from '../../../src/core/random.ts';
 import { integratedGradients } from '../../../src/core/attribution/integrated_gradients.ts';
 import { logitTarget } from '../../../src/core/attribution/targets.ts';
+import { assessTrust } from '../../../src/core/model/trust.ts';
+
+/** Share of pbmc3k cells whose top class probability is below 0.5 on the shipped classifier: 1 of 2,638 (measured). */
+const UNCERTAIN_FRACTION_PBMC3K = 1 / 2638;
 
 function manifest<T>(path: string): T {
   const checked = validateManifest(JSON.parse(readFileSync(path, 'utf8')));
@@ -107,6 +111,18 @@ describe('pbmc3k-classifier', () => {
     }
     // Attributions only land on genes the cell expresses (zero baseline: (x - 0) * grad).
     for (let j = 0; j < G; j++) if (rows[j] === 0) expect(Math.abs(ig.attributions[j])).toBe(0);
+    model.dispose();
+  });
+});
+
+describe('trust on the demo', () => {
+  it('gives no out-of-distribution warning on pbmc3k: every gene matched, few uncertain cells', async () => {
+    const model = await loadLayersModelFromDisk('models/pbmc3k-classifier');
+    const probs = tf.tidy(() => tf.softmax(model.apply(tf.tensor2d(x, [x.length / G, G])) as tf.Tensor2D).dataSync() as Float32Array);
+    const report = assessTrust(1, probs, cls.output.classes.length);
+    expect(report.warning).toBeNull();
+    // Measured: the share of cells whose top class probability is below 0.5.
+    expect(report.uncertainFraction).toBeCloseTo(UNCERTAIN_FRACTION_PBMC3K, 4);
     model.dispose();
   });
 });
