@@ -199,13 +199,13 @@ describe('select and compare', () => {
       .poll(() => page.locator('select[aria-label="Colour by"] option').allTextContents())
       .toEqual(expect.arrayContaining(['annotation']));
     await page.click('[data-testid="selection-save"]');
-    await expect.poll(() => page.locator('[data-testid="saved-selections"] li').count()).toBe(1);
-    expect(await page.textContent('[data-testid="saved-selections"]')).toMatch(/B cells\s*344/);
+    await expect.poll(() => page.locator('[data-testid="saved-selection-list"] li').count()).toBe(1);
+    expect(await page.textContent('[data-testid="saved-selection-list"]')).toMatch(/B cells\s*344/);
     // The saved selection and the new category are groups for Compare.
     const groupTexts = await page.locator('[data-testid="group-a"] option').allTextContents();
     expect(groupTexts).toEqual(expect.arrayContaining(['B cells (344)']));
     await page.click('[data-testid="saved-delete"]');
-    await expect.poll(() => page.locator('[data-testid="saved-selections"] li').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-testid="saved-selection-list"] li').count()).toBe(0);
     // A column of the file is never overwritten.
     await page.fill('[data-testid="annotation-column"]', 'label');
     await page.click('[data-testid="selection-as-category"]');
