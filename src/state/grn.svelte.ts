@@ -86,7 +86,7 @@ export class GrnState {
   searchHit = $state<string | null>(null);
   size = { widthPx: 1100, heightPx: 260 };
   /** Set by the drawing: screen time of `frames` pans (benchmark). */
-  benchFrames: ((frames: number, maxMs?: number) => Promise<{ frameMs: number[]; renderer: string }>) | null = null;
+  benchFrames: ((frames: number, maxMs?: number) => Promise<{ frameMs: number[]; drawMs: number[]; renderer: string }>) | null = null;
 
   /** The worker's GRN engine: Comlink forwards nested method calls (path regulation.<method>). */
   private regulation: Remote<GrnEngine>;
