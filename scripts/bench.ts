@@ -13,6 +13,8 @@ import type { Page } from 'playwright-core';
 import { BACKENDS, type BackendName } from '../src/compute/backend_names.ts';
 import { openBrowser, startServer, waitForReady, type BrowserSession } from '../test/browser/harness.ts';
 import { benchCache } from './bench_cache.ts';
+import { benchAttribution } from './bench_attribution.ts';
+import { benchScatter } from './bench_scatter.ts';
 import { benchGrn } from './bench_grn.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
@@ -447,6 +449,9 @@ async function main(): Promise<void> {
     }
     const grn = await benchGrn(server.url, log).catch((err: unknown) => ({ error: message(err) }));
 
+    // Issue 5: scatter frame times (ours vs regl-scatterplot), recolour by gene at 2M cells, UMAP vs umap-js.
+    const scatter = await benchScatter(server.url, log).catch((err: unknown) => ({ error: message(err) }));
+
     // Every backend against cpu: latent means of the first cells, and one cell's IG attributions.
     const ref = runs.cpu;
     const disagreeing: string[] = [];
@@ -504,6 +509,8 @@ async function main(): Promise<void> {
       encodeAllCells,
       integratedGradients,
       cache,
+      attribution: await benchAttribution(server.url, log).catch((err: unknown) => ({ error: message(err) })),
+      scatter,
       grn,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,

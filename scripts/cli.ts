@@ -25,8 +25,23 @@ import {
 } from './cli_data.ts';
 import type { AlignmentReport } from '../src/core/data/alignment.ts';
 import type { Manifest } from '../src/core/model/manifest.ts';
-import { extractDenseStack, denseLatentGradient, denseLogitGradient, type DenseStack } from '../src/core/attribution/dense_backprop.ts';
-import { latentTarget, logitTarget, type BatchModel, type TargetFn } from '../src/core/attribution/targets.ts';
+import {
+  extractDenseStack,
+  denseLatentGradient,
+  denseLogitGradient,
+  denseProbabilityGradient,
+  type DenseStack,
+} from '../src/core/attribution/dense_backprop.ts';
+import {
+  decodedGeneTarget,
+  latentTarget,
+  logitTarget,
+  probabilityTarget,
+  type BatchModel,
+  type TargetFn,
+} from '../src/core/attribution/targets.ts';
+import { smoothGrad } from '../src/core/attribution/smoothgrad.ts';
+import { gradientShap, sampleCellIndices } from '../src/core/attribution/gradient_shap.ts';
 import { integratedGradients } from '../src/core/attribution/integrated_gradients.ts';
 import { gradientTimesInput, saliency } from '../src/core/attribution/saliency.ts';
 import type { GradientFn } from '../src/core/attribution/batching.ts';
@@ -64,7 +79,7 @@ Usage: glasswing <command> [options]
 Commands:
   predict     class probabilities per cell (classifier models)
   embed       latent coordinates per cell (VAE encoder mean, or an embedding model's output)
-  attribute   per-gene attributions per cell (saliency, gradxinput, ig)
+  attribute   per-gene attributions per cell (saliency, gradxinput, ig, smoothgrad, gradshap)
 
 Run glasswing <command> --help for a command's options.
 `,
@@ -82,15 +97,22 @@ ${COMMON_HELP}
 `,
   attribute: `Usage: glasswing attribute --model DIR --data PATH [options] [--out attributions.csv]
 
-Writes one row per cell: cell_id, target, delta (integrated gradients' relative completeness
-delta; empty for other methods), then one column per model input gene in manifest order.
+Writes one row per cell: cell_id, target, delta (the relative completeness delta of ig, or
+gradshap's |sum - (f(x) - mean f(b))| / |f(x) - mean f(b)| over its drawn baselines; empty for
+other methods), then one column per model input gene in manifest order.
 
-  --method M       saliency (|d target / d x|), gradxinput (x * gradient) or ig (integrated
-                   gradients, Gauss-Legendre); default ig. smoothgrad and gradshap are not available yet.
-  --target T       classifier: predicted (default) or a class name; the target is that class's logit.
+  --method M       saliency (|d target / d x|), gradxinput (x * gradient), ig (integrated
+                   gradients, Gauss-Legendre), smoothgrad (mean gradient over noisy copies) or
+                   gradshap (expected gradients from baselines drawn among the cells); default ig
+  --target T       classifier: predicted (default), CLASS (its logit) or prob:CLASS (its probability).
                    vae / embedding: latent:K, the K-th latent coordinate (1-based, as z1..zK of embed).
+                   vae: gene:SYMBOL, that gene's decoded expression at z = encoder mean.
   --steps N        ig path steps, default 50
   --baseline B     ig baseline: zeros (default) or mean (the mean model input over all cells)
+  --samples N      smoothgrad noisy copies / gradshap draws per cell, default 25 / 50
+  --noise F        smoothgrad noise sigma as a fraction of each cell's input range, default 0.15
+  --seed S         smoothgrad / gradshap seed (whole number), default 0
+  --orthologs      map genes across human and mouse through Ensembl orthologs
   --cells C        all (default) or a comma-separated list of cell ids
 ${COMMON_HELP}
 `,
@@ -109,6 +131,10 @@ const ATTRIBUTE_OPTIONS = {
   steps: { type: 'string' },
   baseline: { type: 'string' },
   cells: { type: 'string' },
+  samples: { type: 'string' },
+  noise: { type: 'string' },
+  seed: { type: 'string' },
+  orthologs: { type: 'boolean' },
 } as const;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -144,7 +170,12 @@ function required(values: Values, name: string, what: string): string {
 
 /** What `attribute` was asked to compute, checked before anything heavy runs. */
 export interface AttributeRequest {
-  method: 'saliency' | 'gradxinput' | 'ig';
+  method: 'saliency' | 'gradxinput' | 'ig' | 'smoothgrad' | 'gradshap';
+  /** smoothgrad / gradshap samples per cell. */
+  samples: number;
+  /** smoothgrad sigma as a fraction of each cell's input range. */
+  noise: number;
+  seed: number;
   /** As given; undefined for the kind's default. */
   target?: string;
   steps: number;
@@ -155,11 +186,23 @@ export interface AttributeRequest {
 /** Checks attribute's method, target syntax, steps, baseline and cells. */
 export function parseAttributeRequest(values: Values): AttributeRequest {
   const method = (values.method as string | undefined) ?? 'ig';
-  if (method === 'smoothgrad' || method === 'gradshap') {
-    throw new InputError(`The ${method} method is not available yet in Glasswing's attribution core; use saliency, gradxinput or ig.`);
+  if (method !== 'saliency' && method !== 'gradxinput' && method !== 'ig' && method !== 'smoothgrad' && method !== 'gradshap') {
+    throw new InputError(`--method ${method} is not a known method; use saliency, gradxinput, ig, smoothgrad or gradshap.`);
   }
-  if (method !== 'saliency' && method !== 'gradxinput' && method !== 'ig') {
-    throw new InputError(`--method ${method} is not a known method; use saliency, gradxinput or ig.`);
+  const samplesText = (values.samples as string | undefined) ?? (method === 'gradshap' ? '50' : '25');
+  const samples = Number(samplesText);
+  if (!/^\d+$/.test(samplesText) || samples < 1 || samples > 10_000) {
+    throw new InputError(`--samples ${samplesText} is not a whole number from 1 to 10000; use for example 25.`);
+  }
+  const noiseText = (values.noise as string | undefined) ?? '0.15';
+  const noise = Number(noiseText);
+  if (!Number.isFinite(noise) || noise < 0 || noise > 10 || noiseText.trim() === '') {
+    throw new InputError(`--noise ${noiseText} is not a fraction of the input range ≥ 0; use for example 0.15.`);
+  }
+  const seedText = (values.seed as string | undefined) ?? '0';
+  const seed = Number(seedText);
+  if (!/^-?\d+$/.test(seedText) || !Number.isSafeInteger(seed)) {
+    throw new InputError(`--seed ${seedText} is not a whole number; use for example 0.`);
   }
   const stepsText = (values.steps as string | undefined) ?? '50';
   const steps = Number(stepsText);
@@ -177,24 +220,40 @@ export function parseAttributeRequest(values: Values): AttributeRequest {
           .map((s) => s.trim())
           .filter((s) => s !== '');
   if (cells !== 'all' && cells.length === 0) throw new InputError('--cells is empty; give all or a comma-separated list of cell ids.');
-  return { method, target: values.target as string | undefined, steps, baseline, cells };
+  return { method, target: values.target as string | undefined, steps, baseline, cells, samples, noise, seed };
 }
 
 /** The scalar an attribution explains: a class logit per cell, or one latent coordinate. */
-export type ResolvedTarget = { kind: 'predicted' } | { kind: 'class'; index: number } | { kind: 'latent'; index: number };
+export type ResolvedTarget =
+  | { kind: 'predicted'; output: 'logit' | 'probability' }
+  | { kind: 'class'; index: number; output: 'logit' | 'probability' }
+  | { kind: 'latent'; index: number }
+  | { kind: 'gene'; index: number; symbol: string };
 
 /** Resolves `--target` against the manifest (classifier: predicted | CLASS; vae/embedding: latent:K, 1-based). */
 export function resolveTarget(manifest: Manifest, target: string | undefined): ResolvedTarget {
   if (manifest.kind === 'classifier') {
-    const t = target ?? 'predicted';
-    if (t === 'predicted') return { kind: 'predicted' };
+    const given = target ?? 'predicted';
+    const output = given.startsWith('prob:') ? 'probability' : 'logit';
+    const t = output === 'probability' ? given.slice('prob:'.length) : given;
+    if (t === 'predicted') return { kind: 'predicted', output };
     const index = manifest.output.classes.indexOf(t);
     if (index < 0) {
       throw new InputError(
-        `--target ${t} is not a class of ${manifest.name}; use predicted or one of: ${manifest.output.classes.join(', ')}.`,
+        `--target ${given} is not a class of ${manifest.name}; use predicted, prob:predicted, CLASS or prob:CLASS with a class from: ${manifest.output.classes.join(', ')}.`,
       );
     }
-    return { kind: 'class', index };
+    return { kind: 'class', index, output };
+  }
+  if (manifest.kind === 'vae' && target?.startsWith('gene:')) {
+    const symbol = target.slice('gene:'.length);
+    const index = manifest.input.genes.findIndex((g) => g.toUpperCase() === symbol.toUpperCase());
+    if (index < 0) {
+      throw new InputError(
+        `--target ${target}: ${symbol} is not one of ${manifest.name}'s ${manifest.input.genes.length} genes; use gene:SYMBOL with a model gene.`,
+      );
+    }
+    return { kind: 'gene', index, symbol: manifest.input.genes[index] };
   }
   if (manifest.kind === 'vae' || manifest.kind === 'embedding') {
     const dim = manifest.kind === 'vae' ? manifest.output.latentDim : manifest.output.dim;
@@ -202,7 +261,7 @@ export function resolveTarget(manifest: Manifest, target: string | undefined): R
     const k = m ? Number(m[1]) : NaN;
     if (!m || k < 1 || k > dim) {
       throw new InputError(
-        `--target ${target ?? '(missing)'} does not name a latent coordinate of ${manifest.name}; use latent:K with K from 1 to ${dim}.`,
+        `--target ${target ?? '(missing)'} does not name a latent coordinate of ${manifest.name}; use latent:K with K from 1 to ${dim}${manifest.kind === 'vae' ? ', or gene:SYMBOL for a decoded gene' : ''}.`,
       );
     }
     return { kind: 'latent', index: k - 1 };
@@ -311,7 +370,7 @@ async function prepare(values: Values, manifest: Manifest, io: CliIo): Promise<P
   const m = data.dataset.matrix;
   read.done(`${m.nRows.toLocaleString('en-US')} cells x ${m.nCols.toLocaleString('en-US')} genes`);
   for (const note of data.notes) io.stderr(`Note: ${note}\n`);
-  const alignment = await alignDatasetToModel(data.dataset, manifest.input.genes);
+  const alignment = await alignDatasetToModel(data.dataset, manifest.input.genes, undefined, values.orthologs === true);
   io.stderr(`Alignment: ${alignment.message}\n`);
   if (!alignment.isTrustworthy) {
     io.stderr(
@@ -470,13 +529,28 @@ function denseStackOrNull(net: tf.LayersModel, outputName: string | undefined): 
 /** Per-block target and gradient functions for one block of cells, with the index per cell. */
 function blockTarget(
   model: { fn: BatchModel; stack: DenseStack | null },
-  isLatent: boolean,
+  target: ResolvedTarget,
   index: Int32Array | number,
+  decoder: BatchModel | null,
 ): { targetFn: TargetFn; gradientFn?: GradientFn } {
-  const targetFn = isLatent ? latentTarget(tf, model.fn, index) : logitTarget(tf, model.fn, index);
-  if (!model.stack) return { targetFn };
-  return { targetFn, gradientFn: isLatent ? denseLatentGradient(tf, model.stack, index) : denseLogitGradient(tf, model.stack, index) };
+  if (target.kind === 'gene') {
+    // Encoder then decoder: tf.grad through both (no single Dense chain).
+    return { targetFn: decodedGeneTarget(tf, model.fn, decoder!, target.index) };
+  }
+  if (target.kind === 'latent') {
+    const targetFn = latentTarget(tf, model.fn, index);
+    return model.stack ? { targetFn, gradientFn: denseLatentGradient(tf, model.stack, index) } : { targetFn };
+  }
+  if (target.output === 'probability') {
+    const targetFn = probabilityTarget(tf, model.fn, index);
+    return model.stack ? { targetFn, gradientFn: denseProbabilityGradient(tf, model.stack, index) } : { targetFn };
+  }
+  const targetFn = logitTarget(tf, model.fn, index);
+  return model.stack ? { targetFn, gradientFn: denseLogitGradient(tf, model.stack, index) } : { targetFn };
 }
+
+/** Reference cells GradientSHAP draws its baselines from. */
+const GRADSHAP_REFERENCE_CELLS = 100;
 
 /** `glasswing attribute`. */
 async function attributeCommand(values: Values, io: CliIo): Promise<void> {
@@ -495,10 +569,23 @@ async function attributeCommand(values: Values, io: CliIo): Promise<void> {
     const extra: Record<string, string | number> = {
       method: req.method,
       target: req.target ?? 'predicted',
-      output: target.kind === 'latent' ? 'latent' : 'logit',
+      output: target.kind === 'latent' ? 'latent' : target.kind === 'gene' ? 'decoded' : target.output,
     };
     if (req.method === 'ig') Object.assign(extra, { baseline: req.baseline, steps: req.steps, rule: 'gauss-legendre' });
-    extra.gradient = net.stack ? 'dense-backprop' : 'tf.grad';
+    if (req.method === 'smoothgrad') Object.assign(extra, { samples: req.samples, noise: req.noise, seed: req.seed });
+    if (req.method === 'gradshap')
+      Object.assign(extra, {
+        samples: req.samples,
+        seed: req.seed,
+        reference_cells: Math.min(GRADSHAP_REFERENCE_CELLS, ds.cellIds.length),
+      });
+    if (values.orthologs === true) extra.orthologs = 'on';
+    extra.gradient = net.stack && target.kind !== 'gene' ? 'dense-backprop' : 'tf.grad';
+    const decoder: BatchModel | null = manifest.kind === 'vae' ? (t) => p.model.models.decoder.apply(t) as Tensor2D : null;
+    const references =
+      req.method === 'gradshap'
+        ? inputRows(ds, manifest, p.alignment, Uint32Array.from(sampleCellIndices(ds.cellIds.length, GRADSHAP_REFERENCE_CELLS, req.seed)))
+        : null;
     sink.line(provenanceLine('attribute', p.model, p.data, p.dataHash, extra));
     sink.line(['cell_id', 'target', 'delta', ...manifest.input.genes].map(csvField).join(','));
     const run = stage(
@@ -511,7 +598,7 @@ async function attributeCommand(values: Values, io: CliIo): Promise<void> {
       const block = rows.subarray(start, start + count);
       const x = inputRows(ds, manifest, p.alignment, block);
       const index = target.kind === 'predicted' ? await predictedClasses(net.fn, x, count, g) : target.index;
-      const { targetFn, gradientFn } = blockTarget(net, target.kind === 'latent', index);
+      const { targetFn, gradientFn } = blockTarget(net, target, index, decoder);
       const opts = { nGenes: g, gradientFn, onProgress: (f: number) => run.progress((start + f * count) / rows.length) };
       let attributions: Float32Array;
       let delta: Float32Array | null = null;
@@ -519,11 +606,24 @@ async function attributeCommand(values: Values, io: CliIo): Promise<void> {
         const r = await integratedGradients(tf, targetFn, x, baseline, { ...opts, steps: req.steps });
         attributions = r.attributions;
         delta = r.deltaRel;
+      } else if (req.method === 'smoothgrad') {
+        // Noise is seeded by each cell's row in the data, so a cell gets the same noise in any block or subset.
+        const seeded = { ...opts, samples: req.samples, noiseFraction: req.noise, seed: req.seed, seedKeys: block };
+        attributions = (await smoothGrad(tf, targetFn, x, seeded)).attributions;
+      } else if (req.method === 'gradshap') {
+        const r = await gradientShap(tf, targetFn, x, references!, { ...opts, samples: req.samples, seed: req.seed, seedKeys: block });
+        attributions = r.attributions;
+        delta = r.deltaRel;
       } else {
         attributions = (await (req.method === 'saliency' ? saliency : gradientTimesInput)(tf, targetFn, x, opts)).attributions;
       }
       for (let i = 0; i < count; i++) {
-        const label = target.kind === 'latent' ? `latent:${target.index + 1}` : classes[typeof index === 'number' ? index : index[i]];
+        const label =
+          target.kind === 'latent'
+            ? `latent:${target.index + 1}`
+            : target.kind === 'gene'
+              ? `gene:${target.symbol}`
+              : `${target.output === 'probability' ? 'prob:' : ''}${classes[typeof index === 'number' ? index : index[i]]}`;
         const d = delta ? formatFloat(delta[i]) : '';
         if (delta) worstDelta = Math.max(worstDelta, delta[i]);
         sink.line(
@@ -533,7 +633,7 @@ async function attributeCommand(values: Values, io: CliIo): Promise<void> {
         );
       }
     }
-    run.done(req.method === 'ig' ? `worst completeness delta ${(worstDelta * 100).toFixed(3)} %` : undefined);
+    run.done(req.method === 'ig' || req.method === 'gradshap' ? `worst completeness delta ${(worstDelta * 100).toFixed(3)} %` : undefined);
     if (req.method === 'ig' && worstDelta > 0.01) {
       io.stderr(`Warning: the worst completeness delta is ${(worstDelta * 100).toFixed(2)} %, above 1 %; use more --steps.\n`);
     }

@@ -168,10 +168,15 @@ export async function loadGeneTablesFromDisk(base = PUBLIC_DIR): Promise<GeneTab
 }
 
 /** Aligns as the app does: exact symbols first; the shipped tables only when that leaves model genes missing. */
-export async function alignDatasetToModel(ds: Dataset, modelGenes: string[], tablesBase = PUBLIC_DIR): Promise<AlignmentReport> {
+export async function alignDatasetToModel(
+  ds: Dataset,
+  modelGenes: string[],
+  tablesBase = PUBLIC_DIR,
+  useOrthologs = false,
+): Promise<AlignmentReport> {
   const quick = alignToModel(ds, modelGenes);
   if (quick.nMatched === quick.nModelGenes) return quick;
-  return alignToModel(ds, modelGenes, { tables: await loadGeneTablesFromDisk(tablesBase) });
+  return alignToModel(ds, modelGenes, { tables: await loadGeneTablesFromDisk(tablesBase), useOrthologs });
 }
 
 /** A model folder: its manifest, its LayersModels by role, and its SHA-256 over every file that defines it. */

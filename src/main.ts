@@ -9,12 +9,20 @@ import { BACKENDS, type BackendName } from './compute/backend_names.ts';
 
 const engine = startEngine();
 const app = new AppState(engine);
+// The scatter benchmark page (scripts/bench_scatter.ts) mounts its own view instead of the app.
+const isScatterBench = new URLSearchParams(location.search).get('bench') === 'scatter';
 const grn = new GrnState(app, engine);
 const requested = new URLSearchParams(location.search).get('backend');
 const override = BACKENDS.includes(requested as BackendName) ? (requested as BackendName) : null;
 
-mount(App, { target: document.getElementById('app')!, props: { app, grn } });
-void app.start(override);
+if (isScatterBench) {
+  void import('./views/ScatterBench.svelte').then(({ default: ScatterBench }) =>
+    mount(ScatterBench, { target: document.getElementById('app')!, props: { engine } }),
+  );
+} else {
+  mount(App, { target: document.getElementById('app')!, props: { app, grn } });
+  void app.start(override);
+}
 
 // A console/test handle: the same engine the UI uses (nothing here leaves the page).
 (globalThis as unknown as { glasswing: unknown }).glasswing = { app, engine, grn };

@@ -6,6 +6,10 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import { AttributionState, type SelectionExplanation } from './attribution.svelte.ts';
+import { ExploreState } from './explore.svelte.ts';
+import { CompareState } from './compare.svelte.ts';
+import { TraverseState } from './traverse.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
@@ -30,8 +34,12 @@ export interface Task {
   cancel: () => void;
 }
 
-/** 'latent_pca', or `obsm:<key>` for an embedding from the file (its first two dimensions). */
-export type LayoutKey = 'latent_pca' | `obsm:${string}`;
+/**
+ * 'latent_pca', `obsm:<key>` for an embedding from the file (its first two dimensions), or one of
+ * the explorer's layouts (src/state/explore.svelte.ts): two chosen latent dimensions, PCA of the
+ * expression, UMAP of the latent or of the expression.
+ */
+export type LayoutKey = 'latent_pca' | `obsm:${string}` | 'latent_dims' | 'expr_pca' | 'umap_latent' | 'umap_expr';
 /** 'predicted', or the name of a categorical obs column. */
 export type ColorKey = string;
 
@@ -91,8 +99,39 @@ export class AppState {
   columns = $state.raw<Record<string, PublishedColumn>>({});
   /** Lasso/box/category selections and the saved, named ones. */
   readonly selection = new SelectionState();
+  /** The attribution of the last "Explain the selection" run (the graph view can seed from it). */
+  explainSelection = $state.raw<SelectionExplanation | null>(null);
+  /** Many-cell attribution: method settings, selection runs, colour-by attribution, decoder Jacobian. */
+  readonly attribution: AttributionState;
 
-  constructor(private engine: EngineRemote) {}
+  /** The Compare tab (DE, volcano, gene plots). */
+  readonly compare: CompareState;
+  /** The Traverse tab (latent traversal through the VAE decoder). */
+  readonly traverse: TraverseState;
+  /** Layouts, colour-by resolution and scatter settings of the latent-space explorer. */
+  readonly explore: ExploreState;
+
+  constructor(private engine: EngineRemote) {
+    // Made here, outside any reactive context: state created inside a template or $derived would not be tracked by it.
+    this.explore = new ExploreState(this, engine);
+    this.compare = new CompareState(this, engine);
+    this.traverse = new TraverseState(this, engine);
+    this.attribution = new AttributionState(
+      {
+        selection: () => this.selection,
+        selectedCell: () => this.selectedCell,
+        predictedClasses: () => this.predictions?.predicted ?? null,
+        nCells: () => this.dataset?.nCells ?? 0,
+        genes: () => this.models?.classifier.input.genes ?? [],
+        classes: () => this.models?.classifier.output.classes ?? [],
+        setExplainSelection: (v) => (this.explainSelection = v),
+        publishColumn: (k, c) => this.publishColumn(k, c),
+        track: (label, call) => this.track(label, call),
+        fail: (err) => this.fail(err),
+      },
+      engine,
+    );
+  }
 
   /** Layouts on offer: the latent PCA once computed, and every obsm embedding of the file. */
   get layouts(): { key: LayoutKey; label: string }[] {
@@ -101,11 +140,14 @@ export class AppState {
     for (const [key, emb] of Object.entries(this.dataset?.obsm ?? {})) {
       if (emb.dim >= 2) out.push({ key: `obsm:${key}`, label: `${key.replace(/^X_/, '').toUpperCase()} (file)` });
     }
+    out.push(...this.explore.layoutOptions());
     return out;
   }
 
   /** Positions `[n * 2]` of the current layout; the file's own embedding until the latent PCA is ready. */
   get positions(): Float32Array | null {
+    const computed = this.explore.positionsFor(this.layout);
+    if (computed !== undefined) return computed;
     if (this.layout === 'latent_pca') return this.latentPca?.coords ?? null;
     const emb = this.dataset?.obsm[this.layout.slice('obsm:'.length)];
     if (!emb || emb.dim < 2) return null;
@@ -239,12 +281,16 @@ export class AppState {
     this.dataset = view;
     this.selectedCell = null;
     this.explain = null;
+    this.explainSelection = null;
     this.graph = null;
     this.latent = null;
     this.latentPca = null;
     this.predictions = null;
     this.hiddenCategories = new Set();
     this.selection.reset();
+    this.explore.reset();
+    this.compare?.reset();
+    this.traverse?.reset();
     this.columns = {};
     const firstEmbedding = Object.keys(view.obsm).find((k) => view.obsm[k].dim >= 2);
     this.layout = firstEmbedding ? `obsm:${firstEmbedding}` : 'latent_pca';
@@ -265,6 +311,7 @@ export class AppState {
     this.predictions = await this.track('Predicting cell types', (id, p) => this.engine.predict(id, p));
     if (!this.categoricalColumns.includes(this.colorBy)) this.colorBy = 'predicted';
     const latent = await this.track('Encoding every cell', (id, p) => this.engine.encode(id, p));
+    this.explore.onModelOutputsChanged();
     this.latent = latent;
     const n = latent.z.length / latent.latentDim;
     const res = pca(latent.z, n, latent.latentDim, 2);
@@ -308,7 +355,7 @@ export class AppState {
   }
 
   /** Wraps an engine call as a visible, cancellable task. */
-  private async track<T>(label: string, call: (jobId: number, progress: (f: number, l: string) => void) => Promise<T>): Promise<T> {
+  async track<T>(label: string, call: (jobId: number, progress: (f: number, l: string) => void) => Promise<T>): Promise<T> {
     const job: Job<T> = runJob(this.engine, call, (fraction) => {
       const t = this.tasks.find((x) => x.id === job.id);
       if (t) t.fraction = fraction;

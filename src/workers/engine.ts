@@ -17,12 +17,23 @@ import { integratedGradients } from '../core/attribution/integrated_gradients.ts
 import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
 import { denseLogitGradient, denseProbabilityGradient, extractDenseStack, type DenseStack } from '../core/attribution/dense_backprop.ts';
 import type { GradientFn } from '../core/attribution/batching.ts';
+import { runAttributionBench, type AttributionBenchOptions } from './attribution_bench.ts';
+import { extractStackFor, runAttribution, runDecoderJacobian, type AttributeRequest, type AttributeResult } from './attribution_jobs.ts';
 import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
 import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
 import { layoutGraph } from '../core/graph/layout.ts';
+import * as Comlink from 'comlink';
+import { ExploreCompute } from './explore_compute.ts';
+import { embeddedBlobs, syntheticCounts } from '../core/data/synthetic.ts';
+import { decodeLatent } from '../core/embedding/traversal.ts';
+import { denseBaselineDe, runDifferentialExpression, runGeneSummaries, runGeneValues } from './compare_compute.ts';
+import type { DeResult } from '../core/stats/differential_expression.ts';
+import type { GeneSummary } from '../core/stats/gene_summary.ts';
 import { GrnEngine } from './grn_engine.ts';
 import type {
   CachedDatasetView,
+  ComputedLayout,
+  GeneColumn,
   DatasetView,
   ExplainRequest,
   ExplainResult,
@@ -94,6 +105,8 @@ interface ModelInput {
   nCells: number;
   nGenes: number;
   rows(start: number, count: number): Float32Array;
+  /** Rows at arbitrary dataset indices, `[rows.length, nGenes]`. */
+  rowsAt(rows: Uint32Array): Float32Array;
 }
 
 const rowsTensor = (input: ModelInput, start: number, count: number) => tf.tensor2d(input.rows(start, count), [count, input.nGenes]);
@@ -118,6 +131,8 @@ export class Engine {
    * null when the model is not a Dense stack; tf.grad is used then.
    */
   private classifierStacks = new Map<string, DenseStack | null>();
+  /** Dense stacks of every model part, keyed `backend:part`, for many-cell attribution runs. */
+  private partStacks = new Map<string, DenseStack | null>();
   private manifests: { classifier: ClassifierManifest; vae: VaeManifest } | null = null;
   /** Hash of the loaded models (see modelHash): with the dataset hash, it keys cached derived results. */
   private modelHash: string | null = null;
@@ -131,6 +146,8 @@ export class Engine {
   private predictions: Predictions | null = null;
   private grn: GrnIndex | null = null;
   private cancelled = new Set<number>();
+  /** Gene columns, expression PCA and UMAP (src/workers/explore_compute.ts). */
+  private explore = new ExploreCompute();
   /** GRN sources, subgraphs, TF activity and model-derived edges (the regulation view; grn_engine.ts). */
   readonly regulation = new GrnEngine({
     dataset: () => this.ds,
@@ -228,6 +245,11 @@ export class Engine {
     return datasetHash(this.requireDataset());
   }
 
+  /** HDF5 read-ahead block size in bytes, 0 = off (the bench measures both in one run). */
+  async setHdf5ReadAhead(bytes: number): Promise<void> {
+    (await import('./hdf5_mount.ts')).setHdf5ReadAhead(bytes);
+  }
+
   /** Removes a dataset from the cache. */
   async deleteCached(hash: string): Promise<void> {
     const cache = await this.openCache();
@@ -263,6 +285,7 @@ export class Engine {
     if (from.source === 'file') timings.cacheWriteMs = performance.now() - tCache;
     this.ds = ds;
     this.hash = hash;
+    this.explore.reset();
     this.x = null;
     this.predictions = null;
     this.useOrthologs = false;
@@ -307,6 +330,7 @@ export class Engine {
           alignment,
           Uint32Array.from({ length: count }, (_, i) => start + i),
         ),
+      rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
     };
     this.meanBaseline = null;
     this.predictions = null;
@@ -373,6 +397,8 @@ export class Engine {
     this.modelsByBackend.clear();
     for (const stack of this.classifierStacks.values()) stack?.dispose();
     this.classifierStacks.clear();
+    for (const stack of this.partStacks.values()) stack?.dispose();
+    this.partStacks.clear();
     this.artifacts = { classifier, encoder, decoder };
     this.modelHash = await modelHash([cls, vae], [classifier, encoder, decoder]);
     await this.models();
@@ -574,6 +600,93 @@ export class Engine {
     };
   }
 
+  /**
+   * Any attribution method and target over many cells (a selection, or every cell for colour-by),
+   * reduced to a per-gene aggregate or one gene's value per cell; see attribution_jobs.ts.
+   */
+  async attribute(jobId: number, req: AttributeRequest, onProgress?: ProgressFn): Promise<AttributeResult> {
+    const preds = this.predictions ?? (await this.predict(jobId));
+    return runAttribution(await this.attributionContext(jobId, preds.predicted, onProgress), req);
+  }
+
+  /** `attribute` on a given backend, then back to the chosen one (tests compare backends with it). */
+  async attributeOn(backend: BackendName, jobId: number, req: AttributeRequest): Promise<AttributeResult> {
+    return this.onBackend(backend, () => this.attribute(jobId, req));
+  }
+
+  /** Attribution timings on `backend` (matMul peak, IG batched vs one row per call, gradient vs forward); bench only. */
+  async benchAttribution(backend: BackendName, options: AttributionBenchOptions) {
+    const preds = this.predictions ?? (await this.predict(-1));
+    return this.onBackend(backend, async () => runAttributionBench(await this.attributionContext(-1, preds.predicted), options));
+  }
+
+  /** The VAE decoder Jacobian averaged over the latent means of `cells` (one cell: at that point). */
+  async decoderJacobian(jobId: number, cells: Int32Array, onProgress?: ProgressFn) {
+    const preds = this.predictions ?? (await this.predict(jobId));
+    return runDecoderJacobian(await this.attributionContext(jobId, preds.predicted, onProgress), cells);
+  }
+
+  private async attributionContext(jobId: number, predicted: Int32Array, onProgress?: ProgressFn) {
+    const x = this.requireInput();
+    const models = await this.models();
+    const backend = tf.getBackend();
+    return {
+      nCells: x.nCells,
+      nGenes: x.nGenes,
+      rowsAt: x.rowsAt,
+      ...models,
+      stack: (part: ModelPart) => {
+        const key = `${backend}:${part}`;
+        if (!this.partStacks.has(key)) this.partStacks.set(key, extractStackFor(part, models[part]));
+        return this.partStacks.get(key) ?? null;
+      },
+      predicted,
+      signal: this.signal(jobId),
+      onProgress,
+    };
+  }
+
+  /** Differential expression of group A vs group B (`[nCells]` 0/1 masks) over every gene; see compare_compute.ts. */
+  async differentialExpression(
+    jobId: number,
+    maskA: Uint8Array,
+    maskB: Uint8Array,
+    onProgress?: ProgressFn,
+  ): Promise<DeResult & { ms: number; indexMs: number }> {
+    return runDifferentialExpression(this.requireDataset(), maskA, maskB, this.signal(jobId), onProgress);
+  }
+
+  /** Violin / dot-plot summaries of dataset gene columns over groups `codes` `[nCells]` (-1 = none). */
+  async geneSummaries(genes: number[], codes: Int32Array, nGroups: number): Promise<GeneSummary[]> {
+    return runGeneSummaries(this.requireDataset(), genes, codes, nGroups);
+  }
+
+  /** One gene's expression (log1p CP10k for counts) for every cell, `[nCells]`. */
+  async geneValues(gene: number): Promise<Float32Array> {
+    return runGeneValues(this.requireDataset(), gene);
+  }
+
+  /** The naive dense DE (bench baseline), timed. */
+  async benchDenseDe(maskA: Uint8Array, maskB: Uint8Array): Promise<{ ms: number; nGenes: number; uSum: number; tSum: number }> {
+    return denseBaselineDe(this.requireDataset(), maskA, maskB);
+  }
+
+  /** VAE decoder over latent points `[m, latentDim]`: `[m, nModelGenes]` expected log1p CP10k; `ms` is the decode time. */
+  async decodeLatent(jobId: number, z: Float32Array): Promise<{ decoded: Float32Array; ms: number }> {
+    const t0 = performance.now();
+    if (!this.manifests) throw new Error('Open a model first.');
+    const { decoder } = await this.models();
+    // Let a queued cancel message arrive first: a newer slider position may have superseded this one.
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (this.signal(jobId).aborted) {
+      const err = new Error('Decoding was superseded.');
+      err.name = 'AbortError';
+      throw err;
+    }
+    const decoded = await decodeLatent(tf, decoder, z, this.manifests.vae.output.latentDim);
+    return { decoded, ms: performance.now() - t0 };
+  }
+
   /** Runs `fn` over every cell in batches; returns the concatenated `[nCells, outDim]` result. */
   private async runBatched(
     jobId: number,
@@ -605,6 +718,73 @@ export class Engine {
       offset += p.length;
     }
     return result;
+  }
+
+  /** One gene's expression for every cell, `[nCells]` float32, transferred (colour by gene). */
+  geneColumn(symbol: string): GeneColumn {
+    const col = this.explore.geneColumn(this.requireDataset(), symbol);
+    return Comlink.transfer(col, [col.values.buffer]);
+  }
+
+  /** PCA of the expression (the model input, log1p CP10k of the model genes): the first two components. */
+  async expressionPca(jobId: number, onProgress?: ProgressFn): Promise<ComputedLayout> {
+    const r = await this.explore.expressionPca(this.requireInput(), 2, this.signal(jobId), onProgress);
+    return Comlink.transfer({ coords: r.coords, explained: [...r.explained], ms: r.ms }, [r.coords.buffer]);
+  }
+
+  /**
+   * UMAP (15 neighbours, exact kNN by matMul on the active backend, then umap-js) of `x`
+   * (`[n, dim]`, e.g. the latent means), or of the expression's first 30 principal components when `x` is null.
+   */
+  async umap(jobId: number, x: Float32Array | null, dim: number, onProgress?: ProgressFn): Promise<ComputedLayout> {
+    const t0 = performance.now();
+    const signal = this.signal(jobId);
+    let data = x;
+    let d = dim;
+    if (!data) {
+      const pcs = await this.explore.expressionPca(this.requireInput(), 30, signal, (f) => onProgress?.(0.3 * f, 'PCA of the expression'));
+      data = pcs.coords;
+      d = 30;
+    }
+    const base = x ? 0 : 0.3;
+    const n = data.length / d;
+    const r = await this.explore.umap(data, n, d, {}, signal, (f, label) => onProgress?.(base + (1 - base) * f, label));
+    return Comlink.transfer({ coords: r.coords, ms: performance.now() - t0 }, [r.coords.buffer]);
+  }
+
+  private benchGenes: { ds: Dataset; compute: ExploreCompute } | null = null;
+
+  /** Bench: a synthetic `[nCells, nGenes]` count matrix (genes G0, G1, ...) and its CSC copy, kept apart from the open dataset. */
+  benchPrepareGenes(nCells: number, nGenes: number): { nnz: number; generateMs: number; cscMs: number } {
+    const t0 = performance.now();
+    const matrix = syntheticCounts(nCells, nGenes, 7);
+    const generateMs = performance.now() - t0;
+    const ds: Dataset = {
+      name: 'synthetic',
+      matrix,
+      valueKind: 'counts',
+      genes: Array.from({ length: nGenes }, (_, j) => `G${j}`),
+      cellIds: [],
+      obs: {},
+      obsm: {},
+    };
+    const compute = new ExploreCompute();
+    const first = compute.geneColumn(ds, 'G0');
+    this.benchGenes = { ds, compute };
+    return { nnz: matrix.indptr[nCells], generateMs, cscMs: first.prepareMs };
+  }
+
+  /** Bench: one gene of the synthetic matrix, transferred (the colour-by-gene path at scale). */
+  benchGene(symbol: string): GeneColumn {
+    if (!this.benchGenes) throw new Error('Call benchPrepareGenes first.');
+    const col = this.benchGenes.compute.geneColumn(this.benchGenes.ds, symbol);
+    return Comlink.transfer(col, [col.values.buffer]);
+  }
+
+  /** Bench: UMAP of `n` synthetic points in `dim` dimensions (12 blobs on a 4-D structure), ours against umap-js alone. */
+  async benchUmap(n: number, dim: number, nEpochs: number | undefined, nCheck: number) {
+    const { x } = embeddedBlobs(n, dim, 4, 12, 3);
+    return this.explore.benchUmap(x, n, dim, nEpochs, nCheck);
   }
 
   private requireDataset(): Dataset {

@@ -10,6 +10,7 @@ import type { ReadChoices, ReadOptionsOffered } from './open_files.ts';
 export type { ReadChoices, ReadOptionsOffered };
 
 export type { BackendChoice, BackendName, ProbeTimes };
+export type { AttributeRequest, AttributeResult, AttributionMethod, AttributionTarget } from './attribution_jobs.ts';
 
 /** What the UI needs of a dataset; the expression matrix itself stays in the worker. */
 export interface DatasetView {
@@ -133,3 +134,28 @@ export interface GraphView {
 
 /** Progress callback: fraction in [0, 1] and a short label. */
 export type ProgressFn = (fraction: number, label: string) => void;
+
+/** One gene's expression for every cell (colour by gene). */
+export interface GeneColumn {
+  /** The dataset's own spelling of the symbol. */
+  symbol: string;
+  /** `[nCells]` float32 expression. */
+  values: Float32Array;
+  /** 'log1p(CP10k)' for count data; 'as in the file' for data that was already normalised. */
+  units: string;
+  /** Cells where the gene was detected. */
+  nNonZero: number;
+  /** One-time cost of building the CSC copy (0 after the first gene), ms. */
+  prepareMs: number;
+  /** Time to read this gene's column, ms. */
+  extractMs: number;
+}
+
+/** A computed 2-D layout and how long it took. */
+export interface ComputedLayout {
+  /** `[nCells * 2]` float32. */
+  coords: Float32Array;
+  /** Variance explained by each axis (PCA only). */
+  explained?: number[];
+  ms: number;
+}

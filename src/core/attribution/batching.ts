@@ -158,3 +158,30 @@ export async function targetPerCell(
   }
   return out;
 }
+
+/** A block of the (cell, sample) grid: whole cells with all their samples, or one cell with a run of samples. */
+export interface GridChunk {
+  cellStart: number;
+  cellCount: number;
+  stepStart: number;
+  stepCount: number;
+}
+
+/**
+ * Splits the cells × steps grid (IG steps, SmoothGrad or GradientSHAP samples) into chunks of at
+ * most `maxRows` rows: whole cells when a cell's steps fit, otherwise each cell's steps in runs of `maxRows`.
+ */
+export function* planChunks(nCells: number, steps: number, maxRows: number): Generator<GridChunk> {
+  if (steps <= maxRows) {
+    const cellsPerChunk = Math.floor(maxRows / steps);
+    for (let c0 = 0; c0 < nCells; c0 += cellsPerChunk) {
+      yield { cellStart: c0, cellCount: Math.min(cellsPerChunk, nCells - c0), stepStart: 0, stepCount: steps };
+    }
+    return;
+  }
+  for (let c = 0; c < nCells; c++) {
+    for (let s0 = 0; s0 < steps; s0 += maxRows) {
+      yield { cellStart: c, cellCount: 1, stepStart: s0, stepCount: Math.min(maxRows, steps - s0) };
+    }
+  }
+}

@@ -338,9 +338,9 @@ function applyActivation(tf: Tf, act: DenseActivation, z: Tensor2D): Tensor2D {
 
 /**
  * g ⊙ act'(z) given the activation's input `z` (null when fused; only relu6 and softplus read it)
- * and output `y`; the same formulas as tfjs-core's gradients, so results match `tf.grad`.
+ * and output `y`, all `[rows, width]`; the same formulas as tfjs-core's gradients, so results match `tf.grad`.
  */
-function activationBackward(tf: Tf, act: DenseActivation, g: Tensor2D, z: Tensor2D | null, y: Tensor2D): Tensor2D {
+export function activationBackward(tf: Tf, act: DenseActivation, g: Tensor2D, z: Tensor2D | null, y: Tensor2D): Tensor2D {
   const input = (): Tensor2D => {
     if (z === null) throw new Error(`Internal error: the ${act} backward pass needs the pre-activation.`);
     return z;

@@ -5,6 +5,7 @@ import {
   checkMatrix,
   evalGradient,
   evalTarget,
+  planChunks,
   targetPerCell,
   throwIfAborted,
   yieldToEventLoop,
@@ -37,14 +38,6 @@ export interface IntegratedGradientsResult {
 
 /** Default gradient evaluations per cell, as in Captum. */
 export const DEFAULT_IG_STEPS = 50;
-
-/** A block of the (cell, step) grid: whole cells with all steps, or one cell with a run of steps. */
-interface IgChunk {
-  cellStart: number;
-  cellCount: number;
-  stepStart: number;
-  stepCount: number;
-}
 
 /**
  * Integrated gradients (Sundararajan et al. 2017) of `targetFn` from `baseline` to `x`, batched
@@ -157,23 +150,4 @@ export function completenessDelta(
     deltaRel[c] = abs / Math.max(Math.abs(change), 1e-6);
   }
   return { deltaAbs, deltaRel };
-}
-
-/**
- * Splits the cells × steps grid into chunks of at most `maxRows` rows: whole cells when a cell's
- * steps fit, otherwise each cell's steps in runs of `maxRows`.
- */
-function* planChunks(nCells: number, steps: number, maxRows: number): Generator<IgChunk> {
-  if (steps <= maxRows) {
-    const cellsPerChunk = Math.floor(maxRows / steps);
-    for (let c0 = 0; c0 < nCells; c0 += cellsPerChunk) {
-      yield { cellStart: c0, cellCount: Math.min(cellsPerChunk, nCells - c0), stepStart: 0, stepCount: steps };
-    }
-    return;
-  }
-  for (let c = 0; c < nCells; c++) {
-    for (let s0 = 0; s0 < steps; s0 += maxRows) {
-      yield { cellStart: c, cellCount: 1, stepStart: s0, stepCount: Math.min(maxRows, steps - s0) };
-    }
-  }
 }

@@ -40,6 +40,22 @@ export function latentTarget(tf: Tf, encoderMeanFn: BatchModel, k: Int32Array | 
   return (batch, rowCells) => pickColumn(tf, encoderMeanFn(batch), k, rowCells, 'latent dimension');
 }
 
+/**
+ * Target = decoded expression of one gene, decoder(encoderMean(x))[gene] (the VAE's reconstruction
+ * at z = the encoder mean), in the decoder's output units; `gene` is one index for all cells or `[nCells]` int32.
+ */
+export function decodedGeneTarget(tf: Tf, encoderMeanFn: BatchModel, decoderFn: BatchModel, gene: Int32Array | number): TargetFn {
+  return (batch, rowCells) => pickColumn(tf, decoderFn(encoderMeanFn(batch)), gene, rowCells, 'decoded gene');
+}
+
+/**
+ * Target = output `index` of a model taking the latent z directly (e.g. a decoder gene as a function
+ * of z), for the decoder Jacobian; `index` as in `logitTarget`.
+ */
+export function outputTarget(tf: Tf, model: BatchModel, index: Int32Array | number, what = 'output'): TargetFn {
+  return (batch, rowCells) => pickColumn(tf, model(batch), index, rowCells, what);
+}
+
 /** Picks column `index` (or `index[rowCells[r]]`) of `values` `[rows, nCols]` → `[rows]`. */
 function pickColumn(tf: Tf, values: Tensor2D, index: Int32Array | number, rowCells: Int32Array, what: string): Tensor1D {
   if (values.rank !== 2) {

@@ -1,6 +1,7 @@
 import vertexSource from './points.vert.glsl?raw';
 import fragmentSource from './points.frag.glsl?raw';
 import { createProgram } from './gl_program.ts';
+import { createDensityPass, type DensityPass } from './density_pass.ts';
 
 /** Affine map `clip = data * scale + translate`, per axis. Also used to map one layout's data units into another's. */
 export interface ViewAffine {
@@ -42,6 +43,10 @@ export interface PointRenderer {
   setView(view: ViewAffine): void;
   /** Disc diameter in CSS pixels (scaled by devicePixelRatio here). */
   setPointSize(diameterPx: number): void;
+  /** Multiplies every disc's alpha, 0..1. */
+  setOpacity(opacity: number): void;
+  /** Density mode on or off; returns false when this GPU cannot draw it (discs are drawn then). */
+  setDensity(isOn: boolean): boolean;
   /** Transition progress, 0 (previous layout) .. 1 (current layout); already eased by the caller. */
   setTransition(t: number): void;
   /** Sizes the drawing buffer for a `cssWidth x cssHeight` CSS-pixel box at the current devicePixelRatio. */
@@ -67,8 +72,9 @@ interface GlResources {
   fromBuffer: WebGLBuffer;
   colorBuffer: WebGLBuffer;
   attrib: { from: number; to: number; color: number };
-  uniform: Record<'scale' | 'translate' | 'fromScale' | 'fromOffset' | 't' | 'diameterPx', WebGLUniformLocation | null>;
+  uniform: Record<'scale' | 'translate' | 'fromScale' | 'fromOffset' | 't' | 'diameterPx' | 'opacity', WebGLUniformLocation | null>;
   maxPointSizePx: number;
+  density: DensityPass | null;
 }
 
 /**
@@ -101,6 +107,8 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
   let colors: Uint8Array | null = null;
   let view: ViewAffine = IDENTITY;
   let diameterCssPx = 4;
+  let opacity = 1;
+  let isDensity = false;
   let isContextLost = gl.isContextLost();
   let resources: GlResources | null = isContextLost ? null : initResources(gl);
 
@@ -143,6 +151,29 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     const n = pointCount();
     if (n === 0) return 0;
 
+    if (isDensity && r.density) {
+      r.density.draw(
+        (attrib) => {
+          bindFloat2(attrib.to, r.toBuffer);
+          bindFloat2(attrib.from, fromXY ? r.fromBuffer : r.toBuffer);
+          bindColors(attrib.color, n);
+        },
+        {
+          scale: [view.scaleX, view.scaleY],
+          translate: [view.translateX, view.translateY],
+          fromScale: [fromAffine.scaleX, fromAffine.scaleY],
+          fromOffset: [fromAffine.translateX, fromAffine.translateY],
+          t: fromXY ? t : 1,
+          opacity,
+          sizePx: n < 100_000 ? 3 : n < 500_000 ? 2 : 1,
+          // Fully opaque at 30x the mean count per pixel over the canvas (at least 8 cells).
+          saturationCount: Math.max(8, (30 * n) / Math.max(1, canvas.width * canvas.height)),
+        },
+        n,
+      );
+      return n;
+    }
+
     gl!.useProgram(r.program);
     const dpr = devicePixelRatio();
     const diameterPx = Math.min(Math.max(diameterCssPx * dpr, 1), r.maxPointSizePx - 1);
@@ -152,25 +183,29 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     gl!.uniform2f(r.uniform.fromOffset, fromAffine.translateX, fromAffine.translateY);
     gl!.uniform1f(r.uniform.t, fromXY ? t : 1);
     gl!.uniform1f(r.uniform.diameterPx, diameterPx);
+    gl!.uniform1f(r.uniform.opacity, opacity);
 
     bindFloat2(r.attrib.to, r.toBuffer);
     bindFloat2(r.attrib.from, fromXY ? r.fromBuffer : r.toBuffer);
-    if (r.attrib.color >= 0) {
-      if (colors && colors.length >= n * 4) {
-        gl!.bindBuffer(gl!.ARRAY_BUFFER, r.colorBuffer);
-        gl!.enableVertexAttribArray(r.attrib.color);
-        gl!.vertexAttribPointer(r.attrib.color, 4, gl!.UNSIGNED_BYTE, true, 0, 0);
-      } else {
-        gl!.disableVertexAttribArray(r.attrib.color);
-        gl!.vertexAttrib4f(r.attrib.color, ...FALLBACK_RGBA);
-      }
-    }
+    bindColors(r.attrib.color, n);
 
     gl!.enable(gl!.BLEND);
     // Colours leave the vertex shader premultiplied, matching the canvas's premultiplied compositing.
     gl!.blendFunc(gl!.ONE, gl!.ONE_MINUS_SRC_ALPHA);
     gl!.drawArrays(gl!.POINTS, 0, n);
     return n;
+  }
+
+  function bindColors(location: number, n: number): void {
+    if (location < 0 || !resources) return;
+    if (colors && colors.length >= n * 4) {
+      gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.colorBuffer);
+      gl!.enableVertexAttribArray(location);
+      gl!.vertexAttribPointer(location, 4, gl!.UNSIGNED_BYTE, true, 0, 0);
+    } else {
+      gl!.disableVertexAttribArray(location);
+      gl!.vertexAttrib4f(location, ...FALLBACK_RGBA);
+    }
   }
 
   function bindFloat2(location: number, buffer: WebGLBuffer): void {
@@ -224,6 +259,13 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     setPointSize(diameterPx) {
       diameterCssPx = diameterPx;
     },
+    setOpacity(next) {
+      opacity = Math.min(Math.max(next, 0), 1);
+    },
+    setDensity(isOn) {
+      isDensity = isOn;
+      return !isOn || Boolean(resources?.density);
+    },
     setTransition(next) {
       t = Math.min(Math.max(next, 0), 1);
       if (t >= 1) {
@@ -272,6 +314,7 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
         gl.deleteBuffer(resources.fromBuffer);
         gl.deleteBuffer(resources.colorBuffer);
         gl.deleteProgram(resources.program);
+        resources.density?.destroy();
       }
       resources = null;
       toXY = fromXY = null;
@@ -307,8 +350,17 @@ function initResources(gl: WebGL2RenderingContext): GlResources {
       fromOffset: gl.getUniformLocation(program, 'u_fromOffset'),
       t: gl.getUniformLocation(program, 'u_t'),
       diameterPx: gl.getUniformLocation(program, 'u_diameterPx'),
+      opacity: gl.getUniformLocation(program, 'u_opacity'),
     },
     maxPointSizePx: range && range[1] > 1 ? range[1] : 64,
+    density: (() => {
+      try {
+        return createDensityPass(gl);
+      } catch {
+        // A driver that cannot compile the density shaders still draws discs.
+        return null;
+      }
+    })(),
   };
 }
 

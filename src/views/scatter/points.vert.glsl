@@ -13,6 +13,7 @@ uniform vec2 u_fromScale;  // previous data units -> current data units
 uniform vec2 u_fromOffset;
 uniform float u_t;         // 0 = previous layout, 1 = current layout
 uniform float u_diameterPx; // disc diameter in device pixels
+uniform float u_opacity;    // multiplies every alpha (the opacity control)
 
 out vec4 v_color;
 out float v_spritePx;
@@ -24,5 +25,6 @@ void main() {
   // One extra pixel so the anti-aliased rim is not clipped by the sprite's square.
   v_spritePx = u_diameterPx + 1.0;
   gl_PointSize = v_spritePx;
-  v_color = vec4(a_color.rgb * a_color.a, a_color.a);
+  float alpha = a_color.a * u_opacity;
+  v_color = vec4(a_color.rgb * alpha, alpha);
 }

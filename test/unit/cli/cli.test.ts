@@ -15,6 +15,7 @@ import { readDataPath, inputRows, alignDatasetToModel, readManifest, type DataRe
 import { loadLayersModelFromDisk, useWasmBackend } from '../../../scripts/node_tf.ts';
 import { alignGenes, modelInput } from '../../../src/core/data/preprocess.ts';
 import type { Manifest } from '../../../src/core/model/manifest.ts';
+import { smoothGradNoise, smoothGradSigma } from '../../../src/core/attribution/smoothgrad.ts';
 
 const H5AD = 'test/data/pbmc3k/pbmc3k.h5ad';
 const CLS = 'models/pbmc3k-classifier';
@@ -208,12 +209,188 @@ describe('glasswing attribute', () => {
     model.dispose();
   });
 
-  it('says smoothgrad is not available yet (exit 2) instead of faking it', async () => {
-    const r = await cli('attribute', '--model', CLS, '--data', H5AD, '--method', 'smoothgrad', '--out', join(dir, 'sg.csv'));
-    expect(r.code).toBe(2);
-    expect(r.stderr).toBe(
-      "glasswing: The smoothgrad method is not available yet in Glasswing's attribution core; use saliency, gradxinput or ig.\n",
+  it('smoothgrad of prob:B equals tf.grad of the probability averaged over the same seeded noise', async () => {
+    // The two cells whose p(B) is closest to 1/2: there the probability is not saturated and its gradient is large.
+    const manifestB = readManifest(CLS) as Extract<Manifest, { kind: 'classifier' }>;
+    const all = inputRows(
+      data.dataset,
+      manifestB,
+      await alignDatasetToModel(data.dataset, manifestB.input.genes),
+      Array.from({ length: N_CELLS }, (_, i) => i),
     );
+    const clsModel = await loadLayersModelFromDisk(CLS);
+    const pB = tf.tidy(() =>
+      tf
+        .softmax(clsModel.predict(tf.tensor2d(all, [N_CELLS, manifestB.input.genes.length])) as tf.Tensor2D)
+        .slice([0, manifestB.output.classes.indexOf('B')], [-1, 1])
+        .dataSync(),
+    );
+    clsModel.dispose();
+    const picked = [...pB.keys()].sort((p, q) => Math.abs(pB[p] - 0.5) - Math.abs(pB[q] - 0.5)).slice(0, 2);
+    const out = join(dir, 'sg.csv');
+    const r = await cli(
+      'attribute',
+      '--model',
+      CLS,
+      '--data',
+      H5AD,
+      '--method',
+      'smoothgrad',
+      '--target',
+      'prob:B',
+      '--samples',
+      '6',
+      '--noise',
+      '0.1',
+      '--seed',
+      '9',
+      '--cells',
+      picked.map((i) => data.dataset.cellIds[i]).join(','),
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const csv = readCsv(out);
+    expect(csv.comments[0]).toMatch(/method=smoothgrad target=prob:B output=probability samples=6 noise=0.1 seed=9 /);
+    expect(csv.rows.map((row) => row[1])).toEqual(['prob:B', 'prob:B']);
+    const manifest = readManifest(CLS) as Extract<Manifest, { kind: 'classifier' }>;
+    const g = manifest.input.genes.length;
+    const b = manifest.output.classes.indexOf('B');
+    const model = await loadLayersModelFromDisk(CLS);
+    const alignment = await alignDatasetToModel(data.dataset, manifest.input.genes);
+    const x = inputRows(data.dataset, manifest, alignment, picked);
+    const sigma = smoothGradSigma(x, g, 0.1);
+    picked.forEach((cell, i) => {
+      const points = new Float32Array(6 * g);
+      for (let s = 0; s < 6; s++) {
+        // Seeded by the cell's row in the data (seedKeys), as the CLI documents.
+        const noise = smoothGradNoise(9, cell, s, g, sigma[i]);
+        for (let j = 0; j < g; j++) points[s * g + j] = x[i * g + j] + noise[j];
+      }
+      const grad = tf.tidy(() =>
+        tf
+          .grad((t: tf.Tensor) => tf.sum(tf.softmax(model.apply(t) as tf.Tensor2D).slice([0, b], [-1, 1])))(tf.tensor2d(points, [6, g]))
+          .mean(0)
+          .dataSync(),
+      );
+      const got = csv.rows[i].slice(3).map(Number);
+      const scale = Math.max(...Array.from(grad, Math.abs));
+      expect(scale).toBeGreaterThan(1e-4);
+      got.forEach((v, j) => expect(Math.abs(v - grad[j])).toBeLessThanOrEqual(1e-4 * scale));
+    });
+    model.dispose();
+  });
+
+  it('gradshap: rows sum to f(x) − mean f(b) within the reported delta; a cell gets the same row alone or in a group', async () => {
+    const ids = [0, 3, 100].map((i) => data.dataset.cellIds[i]);
+    const out = join(dir, 'gs.csv');
+    const outOne = join(dir, 'gs1.csv');
+    const r = await cli(
+      'attribute',
+      '--model',
+      CLS,
+      '--data',
+      H5AD,
+      '--method',
+      'gradshap',
+      '--samples',
+      '40',
+      '--seed',
+      '2',
+      '--cells',
+      ids.join(','),
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const r1 = await cli(
+      'attribute',
+      '--model',
+      CLS,
+      '--data',
+      H5AD,
+      '--method',
+      'gradshap',
+      '--samples',
+      '40',
+      '--seed',
+      '2',
+      '--cells',
+      ids[1],
+      '--out',
+      outOne,
+    );
+    expect(r1.code, r1.stderr).toBe(0);
+    const csv = readCsv(out);
+    expect(csv.comments[0]).toMatch(/method=gradshap target=predicted output=logit samples=40 seed=2 reference_cells=100 /);
+    expect(readCsv(outOne).rows[0]).toEqual(csv.rows[1]);
+    for (const row of csv.rows) {
+      const delta = Number(row[2]);
+      expect(Number.isFinite(delta)).toBe(true);
+      // Sampling error of 40 draws on this classifier, measured: well under 25 %.
+      expect(delta).toBeLessThan(0.25);
+    }
+  });
+
+  it('ig on a VAE decoded gene (gene:CD74): each row sums to decoded(x) − decoded(0) within 1 %', async () => {
+    const picked = [0, 7];
+    const out = join(dir, 'vae-gene.csv');
+    const r = await cli(
+      'attribute',
+      '--model',
+      VAE,
+      '--data',
+      H5AD,
+      '--method',
+      'ig',
+      '--target',
+      'gene:CD74',
+      '--cells',
+      picked.map((i) => data.dataset.cellIds[i]).join(','),
+      '--out',
+      out,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const csv = readCsv(out);
+    expect(csv.comments[0]).toMatch(/target=gene:CD74 output=decoded .*gradient=tf.grad/);
+    const manifest = readManifest(VAE);
+    const g = manifest.input.genes.length;
+    const gene = manifest.input.genes.indexOf('CD74');
+    const encoder = await loadLayersModelFromDisk(`${VAE}/encoder`);
+    const decoder = await loadLayersModelFromDisk(`${VAE}/decoder`);
+    const alignment = await alignDatasetToModel(data.dataset, manifest.input.genes);
+    const x = inputRows(data.dataset, manifest, alignment, picked);
+    const decoded = (rows: Float32Array) =>
+      tf.tidy(() =>
+        (decoder.predict((encoder.predict(tf.tensor2d(rows, [rows.length / g, g])) as tf.Tensor[])[0]) as tf.Tensor2D).dataSync(),
+      );
+    const fx = decoded(x);
+    const f0 = decoded(new Float32Array(g));
+    csv.rows.forEach((row, i) => {
+      expect(row[1]).toBe('gene:CD74');
+      const sum = row.slice(3).reduce((a, v) => a + Number(v), 0);
+      const change = fx[i * g + gene] - f0[gene];
+      expect(Math.abs(change)).toBeGreaterThan(0.1);
+      expect(Math.abs(sum - change)).toBeLessThan(0.01 * Math.abs(change));
+      expect(Number(row[2])).toBeLessThan(0.01);
+    });
+    encoder.dispose();
+    decoder.dispose();
+  });
+
+  it('bad method, target and sample options are one sentence each (exit 2)', async () => {
+    const bad = async (...args: string[]) =>
+      (await cli('attribute', '--model', VAE, '--data', H5AD, '--out', join(dir, 'bad.csv'), ...args)).stderr;
+    expect(await bad('--method', 'lime')).toMatch(
+      /--method lime is not a known method; use saliency, gradxinput, ig, smoothgrad or gradshap/,
+    );
+    expect(await bad('--target', 'gene:NOPE')).toMatch(/NOPE is not one of pbmc3k-vae's 2000 genes/);
+    expect(await bad('--target', 'latent:0')).toMatch(/use latent:K with K from 1 to 10, or gene:SYMBOL/);
+    expect(await bad('--method', 'smoothgrad', '--samples', '0', '--target', 'latent:1')).toMatch(
+      /--samples 0 is not a whole number from 1 to 10000/,
+    );
+    expect(await bad('--method', 'smoothgrad', '--noise=-1', '--target', 'latent:1')).toMatch(/--noise -1 is not a fraction/);
+    expect(await bad('--method', 'gradshap', '--seed', '1.5', '--target', 'latent:1')).toMatch(/--seed 1.5 is not a whole number/);
   });
 });
 

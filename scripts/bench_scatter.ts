@@ -1,0 +1,301 @@
+/**
+ * The `scatter` section of npm run bench (issue 5, latent-space explorer), in headless Chromium:
+ * - frame time (p50/p95 of frame-to-frame intervals while the camera pans every frame) at 100k and
+ *   1M synthetic cells for our WebGL2 scatter (discs, and the density view at 1M), next to
+ *   regl-scatterplot measured in the same run on the same points;
+ * - recolour-by-gene at 2M cells: one gene read from a synthetic sparse 2M x 2,000 count matrix
+ *   in the engine worker (CSC copy), transferred, colour-mapped and drawn (goal < 100 ms);
+ * - UMAP at 10k and 50k points (12 Gaussian blobs in 30-D, the app's "UMAP of 30 expression PCs"
+ *   input size): exact kNN by matMul on the engine's backend + umap-js against umap-js alone, same
+ *   15 neighbours, same epochs, same seed, with the kNN preservation of both.
+ *
+ * regl-scatterplot compiles its shaders through `new Function`, which our CSP forbids, so its page
+ * is served by this script ONLY, from node_modules, with a relaxed CSP ('unsafe-eval'); the app's
+ * own page keeps the shipped CSP. On SwiftShader (no GPU) frame times are for information only.
+ *
+ * Alone: npx vite build && npx tsx scripts/bench_scatter.ts (prints the section as JSON).
+ */
+import { createServer, type Server } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import type { Page } from 'playwright-core';
+import { openBrowser, startServer, type BrowserSession } from '../test/browser/harness.ts';
+import { message, round, withTimeout } from './bench_util.ts';
+
+/** Frames panned per size: fewer at 1M, where a SwiftShader frame takes about a second. */
+const panFrames = (n: number) => (n >= 1_000_000 ? 40 : 120);
+const FRAME_SIZES = [100_000, 1_000_000];
+const RECOLOUR_CELLS = 2_000_000;
+const RECOLOUR_GENES = 2_000;
+const RECOLOUR_REPS = 5;
+const UMAP_SIZES = [10_000, 50_000];
+const UMAP_DIM = 30;
+/** Cells whose neighbour lists are compared for kNN preservation (a regular subsample at 50k). */
+const UMAP_CHECK_CELLS = 5_000;
+const STEP_TIMEOUT_MS = 600_000;
+
+type Rec = Record<string, unknown>;
+type Log = (msg: string) => void;
+
+const REGL_PAGE = `<!doctype html><html><head><meta charset="utf-8"><title>regl-scatterplot bench</title>
+<style>html,body{margin:0;height:100%}canvas{position:fixed;inset:0;width:100%;height:100%}</style></head>
+<body><canvas></canvas>
+<script src="/nm/regl/dist/regl.min.js"></script>
+<script type="module">
+import createPubSub from '/nm/pub-sub-es/dist/index.js';
+window.createPubSub = createPubSub;
+const s = document.createElement('script');
+s.src = '/nm/regl-scatterplot/dist/regl-scatterplot.min.js';
+s.onload = () => { window.reglReady = true; };
+document.body.appendChild(s);
+</script></body></html>`;
+
+/** Serves the regl-scatterplot page and its node_modules files with a relaxed CSP (this bench only). */
+async function startReglServer(): Promise<{ url: string; close: () => Promise<void> }> {
+  const server: Server = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0];
+    const headers = {
+      // regl builds its shaders' JS with new Function: 'unsafe-eval' here, and only here.
+      'Content-Security-Policy': "default-src 'self'; script-src 'self' 'unsafe-eval' 'unsafe-inline'; style-src 'self' 'unsafe-inline'",
+      'Cache-Control': 'no-cache',
+    };
+    if (path === '/' || path === '/index.html') {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/html' });
+      res.end(REGL_PAGE);
+      return;
+    }
+    const allowed = ['/nm/regl/dist/regl.min.js', '/nm/pub-sub-es/dist/index.js', '/nm/regl-scatterplot/dist/regl-scatterplot.min.js'];
+    if (allowed.includes(path)) {
+      res.writeHead(200, { ...headers, 'Content-Type': 'text/javascript' });
+      res.end(readFileSync(`node_modules/${path.slice(4)}`));
+      return;
+    }
+    res.writeHead(404);
+    res.end();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('server has no port');
+  return { url: `http://127.0.0.1:${address.port}/`, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+/** regl-scatterplot on `n` points (the same 12 blobs, scaled into [-1, 1]), panned like ours. */
+async function reglFrames(page: Page, n: number): Promise<Rec> {
+  return page.evaluate(
+    async ({ n, frames }) => {
+      const w = globalThis as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+      // Same generator as src/core/data/synthetic.ts gaussianBlobs(n, 2, 12, 5) (mulberry32, Box–Muller).
+      let a = 5 >>> 0;
+      const rand = () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+      };
+      const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+      const centres = Array.from({ length: 24 }, () => gauss() * 6);
+      const x = new Float32Array(n);
+      const y = new Float32Array(n);
+      const z = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = Math.floor(rand() * 12);
+        z[i] = c;
+        x[i] = centres[2 * c] + gauss();
+        y[i] = centres[2 * c + 1] + gauss();
+      }
+      let m = 0;
+      for (let i = 0; i < n; i++) m = Math.max(m, Math.abs(x[i]), Math.abs(y[i]));
+      for (let i = 0; i < n; i++) {
+        x[i] /= m;
+        y[i] /= m;
+      }
+      w.plot?.destroy();
+      const canvas = document.querySelector('canvas') as HTMLCanvasElement;
+      const create = w.createScatterplot.default ?? w.createScatterplot.createScatterplot;
+      const plot = create({ canvas, width: innerWidth, height: innerHeight, pointSize: n > 200_000 ? 1.5 : 2, colorBy: 'category' });
+      w.plot = plot;
+      const t0 = performance.now();
+      await plot.draw({ x, y, z });
+      const drawMs = performance.now() - t0;
+      const next = () => new Promise<number>((r) => requestAnimationFrame(r));
+      await next();
+      const times: number[] = [];
+      let last = await next();
+      for (let f = 0; f < frames; f++) {
+        const ang = (2 * Math.PI * f) / frames;
+        plot.set({ cameraTarget: [0.2 * Math.cos(ang), 0.2 * Math.sin(ang)], cameraDistance: 1 / 1.5 });
+        const now = await next();
+        times.push(now - last);
+        last = now;
+      }
+      const sorted = [...times].sort((p, q) => p - q);
+      return {
+        n,
+        firstDrawMs: drawMs,
+        p50: sorted[Math.floor(0.5 * sorted.length)],
+        p95: sorted[Math.min(sorted.length - 1, Math.floor(0.95 * sorted.length))],
+        mean: times.reduce((p, q) => p + q, 0) / times.length,
+        frames,
+      };
+    },
+    { n, frames: panFrames(n) },
+  );
+}
+
+const roundAll = (r: Rec): Rec => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
+
+/** Runs the section against the app served at `appUrl`; returns its JSON. */
+export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_000): Promise<Rec> {
+  const t0 = performance.now();
+  const left = () => budgetMs - (performance.now() - t0);
+  const out: Rec = {};
+  const notes: string[] = [];
+  const session: BrowserSession = await openBrowser(appUrl, { width: 1280, height: 800 });
+  try {
+    const page = session.page;
+    await page.goto(`${appUrl}?bench=scatter`, { waitUntil: 'load' });
+    await page.waitForFunction(() => 'scatterBench' in globalThis, undefined, { timeout: 60_000 });
+    out.renderer = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const ext = gl?.getExtension('WEBGL_debug_renderer_info');
+      return ext ? String(gl!.getParameter(ext.UNMASKED_RENDERER_WEBGL)) : 'unknown';
+    });
+
+    // Frame times, ours.
+    const frames: Rec = {};
+    for (const n of FRAME_SIZES) {
+      log(`scatter: ${n.toLocaleString()} points, panning`);
+      const setup = (await page.evaluate((k) => (globalThis as any).scatterBench.setup(k), n)) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const pan = (await page.evaluate((f) => (globalThis as any).scatterBench.pan(f), panFrames(n))) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const pick = (await page.evaluate(() => (globalThis as any).scatterBench.pickTiming())) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
+      frames[`glasswing_${n}`] = roundAll({ ...setup, ...pan, hoverIndexBuildMs: pick.buildMs, hoverQueryMedianUs: pick.queryMedianUs });
+      log(`  ${JSON.stringify(frames[`glasswing_${n}`])}`);
+    }
+    {
+      const n = FRAME_SIZES[FRAME_SIZES.length - 1];
+      log(`scatter: ${n.toLocaleString()} points, density view, panning`);
+      const setup = (await page.evaluate((k) => (globalThis as any).scatterBench.setup(k, true), n)) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const pan = (await page.evaluate((f) => (globalThis as any).scatterBench.pan(f), panFrames(n))) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
+      frames[`glasswing_density_${n}`] = roundAll({ ...setup, ...pan });
+    }
+
+    // Recolour by gene at 2M cells.
+    log(`scatter: recolour by gene at ${RECOLOUR_CELLS.toLocaleString()} cells`);
+    await page.evaluate((k) => (globalThis as any).scatterBench.setup(k), RECOLOUR_CELLS); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const prepared = (await withTimeout(
+      page.evaluate(([c, g]) => (globalThis as any).scatterBench.prepareGenes(c, g), [RECOLOUR_CELLS, RECOLOUR_GENES]), // eslint-disable-line @typescript-eslint/no-explicit-any
+      STEP_TIMEOUT_MS,
+      'building the synthetic matrix',
+    )) as Rec;
+    const reps: Rec[] = [];
+    for (let r = 0; r < RECOLOUR_REPS; r++) {
+      // Alternate genes so each rep reads and draws a different column: G10 (~10 % of cells), G40 (~3 %).
+      const gene = r % 2 === 0 ? 'G10' : 'G40';
+      reps.push({ gene, ...((await page.evaluate((s) => (globalThis as any).scatterBench.recolour(s), gene)) as Rec) }); // eslint-disable-line @typescript-eslint/no-explicit-any
+    }
+    const totals = reps.map((r) => r.totalMs as number).sort((a, b) => a - b);
+    out.recolourByGene = {
+      nCells: RECOLOUR_CELLS,
+      nGenes: RECOLOUR_GENES,
+      ...roundAll(prepared),
+      medianTotalMs: round(totals[totals.length >> 1]),
+      goalMs: 100,
+      isGoalMet: totals[totals.length >> 1] < 100,
+      reps: reps.map(roundAll),
+    };
+    log(`  ${JSON.stringify(out.recolourByGene)}`);
+
+    // UMAP, ours against umap-js, in the engine worker.
+    await page.evaluate(() => (globalThis as any).glasswing.engine.init({})); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const umap: Rec = {};
+    for (const n of UMAP_SIZES) {
+      if (left() < 120_000) {
+        umap[`n_${n}`] = { skipped: 'bench budget spent' };
+        continue;
+      }
+      log(`scatter: UMAP of ${n.toLocaleString()} points in ${UMAP_DIM}-D, matMul kNN + umap-js vs umap-js`);
+      try {
+        const r = (await withTimeout(
+          page.evaluate(
+            ([k, d, c]) => (globalThis as any).glasswing.engine.benchUmap(k, d, undefined, c), // eslint-disable-line @typescript-eslint/no-explicit-any
+            [n, UMAP_DIM, UMAP_CHECK_CELLS],
+          ),
+          Math.min(STEP_TIMEOUT_MS, left()),
+          `UMAP at ${n}`,
+        )) as Rec;
+        umap[`n_${n}`] = JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === 'number' ? round(v) : v)));
+        log(`  ${JSON.stringify(umap[`n_${n}`])}`);
+      } catch (err) {
+        umap[`n_${n}`] = { error: message(err) };
+        // A timed-out UMAP leaves the worker busy; later steps need a fresh page.
+        break;
+      }
+    }
+    out.umap = umap;
+    out.frames = frames;
+  } finally {
+    await session.close();
+  }
+
+  // regl-scatterplot, same points and pan, relaxed CSP (see the header).
+  const regl = await startReglServer();
+  try {
+    const rs = await openBrowser(regl.url, { width: 1280, height: 800 });
+    try {
+      await rs.page.goto(regl.url, { waitUntil: 'load' });
+      await rs.page.waitForFunction(() => (globalThis as unknown as { reglReady?: boolean }).reglReady === true, undefined, {
+        timeout: 60_000,
+      });
+      const frames = (out.frames ?? {}) as Rec;
+      for (const n of FRAME_SIZES) {
+        log(`scatter: regl-scatterplot ${n.toLocaleString()} points, panning`);
+        try {
+          frames[`reglScatterplot_${n}`] = roundAll(await withTimeout(reglFrames(rs.page, n), 300_000, `regl-scatterplot at ${n}`));
+          log(`  ${JSON.stringify(frames[`reglScatterplot_${n}`])}`);
+        } catch (err) {
+          frames[`reglScatterplot_${n}`] = { error: message(err) };
+        }
+      }
+      out.frames = frames;
+      if (rs.pageErrors.length) out.reglPageErrors = rs.pageErrors.slice(0, 3);
+    } finally {
+      await rs.close();
+    }
+  } finally {
+    await regl.close();
+  }
+
+  notes.push(
+    `Frame time = interval between consecutive requestAnimationFrame callbacks while the camera moves every frame (120 frames, 40 at 1M, 1280x800 CSS px, devicePixelRatio 1); the browser caps it at the display rate (~16.7 ms), so p50 at the cap means "kept up".`,
+  );
+  notes.push(
+    'regl-scatterplot is served by this bench only, from node_modules, with a relaxed CSP (script-src unsafe-eval): it compiles shaders through new Function, which the app forbids.',
+  );
+  notes.push(
+    `Recolour: totalMs = engine call (CSC column read + log1p(CP10k) in the worker, transfer) + viridis lookup for every cell + colour upload and the frame that shows it. The synthetic matrix detects gene j in ~30 %/(1 + j/5) of cells (counts 1..8); cscMs is the one-time CSC build.`,
+  );
+  notes.push(
+    `UMAP: 12 Gaussian blobs in ${UMAP_DIM}-D; both runs use umap-js ${readVersion('umap-js')} with nNeighbors 15, its default epochs for n, seed 1; 'matmulKnn' replaces only the neighbour search (exact, tf.matMul against X transposed once, on the engine's backend). kNN preservation = mean fraction of each checked cell's 15 exact input-space neighbours among its 15 layout neighbours (checkedCells: a regular subsample).`,
+  );
+  if (String(out.renderer).includes('SwiftShader'))
+    notes.push('WebGL runs on SwiftShader (a CPU rasteriser, no GPU): frame times are for information only (ISSUE-NOTES).');
+  out.notes = notes;
+  out.totalMs = round(performance.now() - t0);
+  return out;
+}
+
+function readVersion(pkg: string): string {
+  const file = `node_modules/${pkg}/package.json`;
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version : '?';
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const server = await startServer('dist');
+  try {
+    const result = await benchScatter(server.url, (m) => process.stderr.write(`[bench scatter] ${m}\n`));
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    await server.close();
+  }
+}

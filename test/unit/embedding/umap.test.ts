@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { knnBruteForce } from '../../../src/core/embedding/knn.ts';
+import { knnMatMul, knnPreservation } from '../../../src/core/embedding/knn_matmul.ts';
+import { umapLayout } from '../../../src/core/embedding/umap.ts';
+import { mulberry32 } from '../../../src/core/random.ts';
+
+/** `nClusters` Gaussian blobs in `dim` dimensions, `perCluster` points each; returns data and labels. */
+function blobs(nClusters: number, perCluster: number, dim: number, seed: number) {
+  const rand = mulberry32(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
+  const centres = Array.from({ length: nClusters }, () => Array.from({ length: dim }, () => gauss() * 8));
+  const n = nClusters * perCluster;
+  const x = new Float32Array(n * dim);
+  const labels = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    labels[i] = i % nClusters;
+    for (let d = 0; d < dim; d++) x[i * dim + d] = centres[labels[i]][d] + gauss();
+  }
+  return { x, labels, n };
+}
+
+describe('kNN as batched matMul', () => {
+  it('equals brute-force exact neighbours, with small blocks and with a row subset', async () => {
+    await tf.setBackend('cpu');
+    const { x, n } = blobs(4, 60, 7, 1);
+    const ref = knnBruteForce(x, n, 7, 10);
+    const got = await knnMatMul(tf, x, n, 7, 10, { blockEntries: 5 * n });
+    expect(knnPreservation(ref, got.indices, 10)).toBe(1);
+    // Distances are Euclidean and ascending.
+    const i = 17;
+    const j = got.indices[i * 10];
+    let d2 = 0;
+    for (let d = 0; d < 7; d++) d2 += (x[i * 7 + d] - x[j * 7 + d]) ** 2;
+    expect(got.distances[i * 10]).toBeCloseTo(Math.sqrt(d2), 4);
+    for (let t = 1; t < 10; t++) expect(got.distances[i * 10 + t]).toBeGreaterThanOrEqual(got.distances[i * 10 + t - 1]);
+    const subset = await knnMatMul(tf, x, n, 7, 10, { queryRows: [17, 200] });
+    expect([...subset.indices.subarray(0, 10)]).toEqual([...ref.subarray(170, 180)]);
+    expect([...subset.indices.subarray(10, 20)]).toEqual([...ref.subarray(2000, 2010)]);
+  });
+
+  it('kNN preservation counts shared neighbours', () => {
+    const a = Int32Array.from([1, 2, 3, 0, 2, 3]);
+    const b = Int32Array.from([3, 1, 9, 9, 8, 7]);
+    expect(knnPreservation(a, b, 3)).toBeCloseTo(2 / 6, 12);
+  });
+});
+
+describe('UMAP with matMul neighbours', () => {
+  it('separates blobs and preserves neighbours no worse than umap-js with NN-descent (same 15 neighbours, same epochs)', async () => {
+    await tf.setBackend('cpu');
+    const { x, labels, n } = blobs(5, 80, 10, 2);
+    const ours = await umapLayout(tf, x, n, 10, { nEpochs: 200, seed: 3 });
+    const base = await umapLayout(null, x, n, 10, { nEpochs: 200, seed: 3, knn: 'nn-descent' });
+    const input = knnBruteForce(x, n, 10, 15);
+    const keepOurs = knnPreservation(input, knnBruteForce(ours.coords, n, 2, 15), 15);
+    const keepBase = knnPreservation(input, knnBruteForce(base.coords, n, 2, 15), 15);
+    expect(keepOurs).toBeGreaterThan(0.3);
+    expect(keepOurs).toBeGreaterThanOrEqual(keepBase - 0.02);
+    // Every cell's 2-D nearest neighbour is from its own blob.
+    const nn = knnBruteForce(ours.coords, n, 2, 1);
+    let same = 0;
+    for (let i = 0; i < n; i++) same += labels[nn[i]] === labels[i] ? 1 : 0;
+    expect(same / n).toBeGreaterThan(0.99);
+    // Seeded: the same call gives the same layout.
+    const again = await umapLayout(tf, x, n, 10, { nEpochs: 200, seed: 3 });
+    expect(again.coords).toEqual(ours.coords);
+  });
+
+  it('says what is wrong with too few cells or non-finite input', async () => {
+    await expect(umapLayout(tf, new Float32Array(20), 10, 2)).rejects.toThrow(/more than 15 cells/);
+    const bad = new Float32Array(40 * 2);
+    bad[5] = NaN;
+    await expect(umapLayout(tf, bad, 40, 2)).rejects.toThrow(/cell 3/);
+  });
+
+  it('stops when cancelled', async () => {
+    const { x, n } = blobs(3, 40, 5, 4);
+    const signal = { aborted: false };
+    const run = umapLayout(tf, x, n, 5, { signal, onProgress: (f) => (signal.aborted = f > 0.5) });
+    await expect(run).rejects.toThrow(/cancelled/);
+  });
+});
+
+describe('typed-array port of umap-js', () => {
+  it('builds the same fuzzy graph as umap-js from the same neighbours', async () => {
+    const { UMAP } = await import('umap-js');
+    const { fuzzySimplicialSet } = await import('../../../src/core/embedding/umap_graph.ts');
+    const { x, n } = blobs(3, 30, 4, 8);
+    const k = 8;
+    const nn = knnBruteForce(x, n, 4, k - 1);
+    const indices = new Int32Array(n * k);
+    const distances = new Float32Array(n * k);
+    const idx: number[][] = [];
+    const dist: number[][] = [];
+    for (let i = 0; i < n; i++) {
+      const row = [i, ...nn.subarray(i * (k - 1), (i + 1) * (k - 1))];
+      const d = row.map((j) => Math.hypot(...Array.from({ length: 4 }, (_, t) => x[i * 4 + t] - x[j * 4 + t])));
+      indices.set(row, i * k);
+      distances.set(d, i * k);
+      // umap-js gets the same float32-rounded distances.
+      idx.push(row);
+      dist.push(Array.from(distances.subarray(i * k, (i + 1) * k)));
+    }
+    const umap = new UMAP({ nNeighbors: k, random: mulberry32(1) });
+    umap.setPrecomputedKNN(idx, dist);
+    umap.initializeFit(Array.from({ length: n }, (_, i) => Array.from(x.subarray(i * 4, (i + 1) * 4))));
+    const ref = (umap as unknown as { graph: { getAll(): { row: number; col: number; value: number }[] } }).graph.getAll();
+    const got = fuzzySimplicialSet(indices, distances, n, k);
+    const refMap = new Map(ref.filter((e) => e.value !== 0).map((e) => [`${e.row}:${e.col}`, e.value]));
+    expect(got.weights.length).toBe(refMap.size);
+    let maxDiff = 0;
+    for (let t = 0; t < got.weights.length; t++) {
+      const v = refMap.get(`${got.rows[t]}:${got.cols[t]}`);
+      expect(v).toBeDefined();
+      maxDiff = Math.max(maxDiff, Math.abs(v! - got.weights[t]));
+    }
+    expect(maxDiff).toBeLessThan(1e-12);
+    // Symmetric, weights in (0, 1].
+    const w = new Map<string, number>();
+    for (let t = 0; t < got.weights.length; t++) w.set(`${got.rows[t]}:${got.cols[t]}`, got.weights[t]);
+    for (const [key, v] of w) {
+      const [r, c] = key.split(':');
+      expect(w.get(`${c}:${r}`)).toBe(v);
+      expect(v).toBeGreaterThan(0);
+      expect(v).toBeLessThanOrEqual(1);
+    }
+  });
+});
