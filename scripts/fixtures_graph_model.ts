@@ -37,7 +37,12 @@ const matMul = (name: string, a: string, b: string) => ({
   attr: { T: f32, transpose_a: { b: false }, transpose_b: { b: false } },
 });
 // data_format "NHWC", base64 as the converter writes it.
-const biasAdd = (name: string, x: string, b: string) => ({ name, op: 'BiasAdd', input: [x, b], attr: { T: f32, data_format: { s: 'TkhXQw==' } } });
+const biasAdd = (name: string, x: string, b: string) => ({
+  name,
+  op: 'BiasAdd',
+  input: [x, b],
+  attr: { T: f32, data_format: { s: 'TkhXQw==' } },
+});
 
 /** Writes model.json, weights.bin and genes.txt; returns the paths. */
 export function writeGraphModelFixture(dir = GRAPH_MODEL_DIR): string[] {
