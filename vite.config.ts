@@ -3,6 +3,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { cpSync, readFileSync } from 'node:fs';
 import { SECURITY_HEADERS } from './src/server_headers.ts';
 import { folderMiddleware } from './scripts/serve_static.ts';
+import { serviceWorkerManifest } from './scripts/vite_service_worker.ts';
 
 // Dev CSP must allow Vite's HMR websocket; everything else is the shipped policy.
 const devHeaders = {
@@ -34,7 +35,7 @@ const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: strin
 
 export default defineConfig({
   define: { __APP_VERSION__: JSON.stringify(pkg.version) },
-  plugins: [svelte(), bundledModels()],
+  plugins: [svelte(), bundledModels(), serviceWorkerManifest()],
   base: './',
   server: { headers: devHeaders },
   preview: { headers: SECURITY_HEADERS, host: '127.0.0.1' },

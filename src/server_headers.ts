@@ -8,7 +8,14 @@
  *   tfjs also hands over as a Blob URL (measured: without it every thread fails to load).
  *   Blob URLs can only be minted by this origin's own scripts.
  * - style-src 'unsafe-inline': Svelte writes dynamic style attributes (no script can run from it).
- * - img-src data: blob: PNG export previews and canvas snapshots.
+ * - img-src data: blob: PNG export previews and canvas snapshots; exports rasterise their SVG
+ *   through a Blob URL, and a scatter of > 50k cells embeds its points as a data: PNG.
+ * - worker-src 'self' also covers the service worker (public/sw.js), which serves the cached build
+ *   offline and puts these same headers on every response it serves, so the page stays
+ *   cross-origin isolated (and under this CSP) with the network off.
+ * - connect-src 'self': fetch/XHR/WebSocket only to this origin (models, demo data, GRNs).
+ * - object-src 'none', base-uri 'self', form-action 'none', frame-ancestors 'none': no plugins, no
+ *   <base> hijack, no form posts anywhere, and no framing by another site.
  */
 export const CSP = [
   "default-src 'self'",

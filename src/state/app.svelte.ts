@@ -10,6 +10,7 @@ import { AttributionState, type SelectionExplanation } from './attribution.svelt
 import { ExploreState } from './explore.svelte.ts';
 import { CompareState } from './compare.svelte.ts';
 import { TraverseState } from './traverse.svelte.ts';
+import { StoryState } from './story.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import type {
   BackendChoice,
@@ -42,6 +43,9 @@ export interface Task {
 export type LayoutKey = 'latent_pca' | `obsm:${string}` | 'latent_dims' | 'expr_pca' | 'umap_latent' | 'umap_expr';
 /** 'predicted', or the name of a categorical obs column. */
 export type ColorKey = string;
+/** The right panel's tabs. */
+export const PANEL_TABS = ['explain', 'groups', 'compare', 'traverse'] as const;
+export type PanelTab = (typeof PANEL_TABS)[number];
 
 /**
  * A per-cell numeric column any part of the app can publish for colouring (TF activity, a gene's
@@ -103,6 +107,10 @@ export class AppState {
   explainSelection = $state.raw<SelectionExplanation | null>(null);
   /** Many-cell attribution: method settings, selection runs, colour-by attribution, decoder Jacobian. */
   readonly attribution: AttributionState;
+  /** Story steps and annotations (named clusters, gene notes); kept across datasets. */
+  readonly story = new StoryState();
+  /** The right panel's open tab. */
+  panel = $state<PanelTab>('explain');
 
   /** The Compare tab (DE, volcano, gene plots). */
   readonly compare: CompareState;
@@ -203,6 +211,24 @@ export class AppState {
     try {
       const view = await this.track('Reading again', (id, p) => this.engine.rereadFiles(id, choices, p));
       await this.afterDatasetChange(view);
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Reopens the bundled demo dataset (a session or link saved on it). */
+  async openDemo(): Promise<void> {
+    try {
+      await this.afterDatasetChange(await this.engine.loadDataset(abs(DEMO.dataset)));
+    } catch (err) {
+      this.fail(err);
+    }
+  }
+
+  /** Opens a dataset embedded in a session file; it is cached like a dropped-in file. */
+  async openEmbedded(bytes: Uint8Array, fileName: string): Promise<void> {
+    try {
+      await this.afterDatasetChange(await this.engine.importDataset(bytes, fileName));
     } catch (err) {
       this.fail(err);
     }

@@ -10,6 +10,7 @@ import { modelInput } from '../core/data/preprocess.ts';
 import type { AlignmentReport } from '../core/data/alignment.ts';
 import { alignDataset } from './gene_alignment.ts';
 import { CacheQuotaError, DatasetCache, datasetHash, derivedKey } from '../storage/dataset_cache.ts';
+import { packDataset, unpackDataset } from '../core/session/embedded_dataset.ts';
 import { sha256OfChunks } from '../storage/digest.ts';
 import { readUserFiles, type ReadChoices } from './open_files.ts';
 import { validateManifest, type ClassifierManifest, type VaeManifest, type Manifest } from '../core/model/manifest.ts';
@@ -196,6 +197,18 @@ export class Engine {
     const header = (await headerRes.json()) as CompactHeader;
     const ds = decodeCompact(header, await bodyRes.arrayBuffer());
     return this.useDataset(ds, { source: 'demo', fileName: baseUrl.split('/').pop() ?? 'demo', cacheNote: 'Bundled with the app.' }, t0);
+  }
+
+  /** The open dataset packed for embedding in a session file (core/session/embedded_dataset). */
+  async exportDataset(): Promise<Uint8Array> {
+    const bytes = packDataset(this.requireDataset());
+    return bytes;
+  }
+
+  /** Opens (and caches) a dataset embedded in a session file, as if its file had been dropped in. */
+  async importDataset(bytes: Uint8Array, fileName: string): Promise<DatasetView> {
+    const t0 = performance.now();
+    return this.useDataset(unpackDataset(bytes), { source: 'file', fileName }, t0);
   }
 
   /** Reads the user's files (never uploaded), caches the dataset, and makes it the open one. */

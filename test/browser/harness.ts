@@ -35,7 +35,12 @@ export async function startServer(root = 'dist'): Promise<{ url: string; close: 
   if (!address || typeof address === 'string') throw new Error('server has no port');
   return {
     url: `http://127.0.0.1:${address.port}/`,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    // Keep-alive connections would hold close() open (and let a page keep talking to a "stopped" server).
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }
 
