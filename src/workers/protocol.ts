@@ -123,15 +123,6 @@ export interface ExplainResult {
   fromCache?: boolean;
 }
 
-/** A laid-out regulation subgraph ready to draw. */
-export interface GraphView {
-  nodes: { id: string; x: number; y: number; isSeed: boolean; score: number | null; degree: number }[];
-  links: { source: number; target: number; sign: GrnSign; weight: number; nEvidence: number }[];
-  dropped: number;
-  sourceName: string;
-  nEdgesInSource: number;
-}
-
 /** Progress callback: fraction in [0, 1] and a short label. */
 export type ProgressFn = (fraction: number, label: string) => void;
 
