@@ -3,7 +3,6 @@ import type { BackendChoice, BackendName, ProbeTimes } from '../compute/backend.
 import type { ObsColumn, Embedding } from '../core/data/dataset.ts';
 import type { ClassifierManifest, VaeManifest } from '../core/model/manifest.ts';
 import type { QuadratureRuleName } from '../core/attribution/quadrature.ts';
-import type { GrnSign } from '../core/graph/grn.ts';
 import type { DatasetRecord } from '../storage/dataset_cache.ts';
 import type { ReadChoices, ReadOptionsOffered } from './open_files.ts';
 
