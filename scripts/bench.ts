@@ -16,6 +16,7 @@ import { benchCache } from './bench_cache.ts';
 import { benchAttribution } from './bench_attribution.ts';
 import { benchScatter } from './bench_scatter.ts';
 import { benchGrn } from './bench_grn.ts';
+import { benchDe } from './bench_de.ts';
 import { median, message, round, withTimeout } from './bench_util.ts';
 
 const DIST = 'dist';
@@ -452,6 +453,9 @@ async function main(): Promise<void> {
     // Issue 5: scatter frame times (ours vs regl-scatterplot), recolour by gene at 2M cells, UMAP vs umap-js.
     const scatter = await benchScatter(server.url, log).catch((err: unknown) => ({ error: message(err) }));
 
+    // Issue 5: differential expression of a 1,000-cell selection vs the rest, next to a naive dense implementation.
+    const differentialExpression = await benchDe(server.url, log).catch((err: unknown) => ({ error: message(err) }));
+
     // Every backend against cpu: latent means of the first cells, and one cell's IG attributions.
     const ref = runs.cpu;
     const disagreeing: string[] = [];
@@ -512,6 +516,7 @@ async function main(): Promise<void> {
       attribution: await benchAttribution(server.url, log).catch((err: unknown) => ({ error: message(err) })),
       scatter,
       grn,
+      differentialExpression,
       ...(pageErrors.length ? { pageErrors } : {}),
       notes,
       totalMs: round(elapsedMs()),

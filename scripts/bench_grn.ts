@@ -35,7 +35,7 @@ const FPS_GOAL = 30;
 interface PageGrn {
   showSynthetic(n: number, e: number, seed?: number): Promise<number>;
   rendererOverride: 'svg' | 'canvas' | null;
-  benchFrames: ((frames: number, maxMs?: number) => Promise<{ frameMs: number[]; renderer: string }>) | null;
+  benchFrames: ((frames: number, maxMs?: number) => Promise<{ frameMs: number[]; drawMs: number[]; renderer: string }>) | null;
   size: { widthPx: number; heightPx: number };
 }
 type BenchGlobal = {
@@ -136,6 +136,7 @@ async function drawSection(url: string, log: (m: string) => void): Promise<Rec> 
             medianFrameMs: round(med),
             fps: round(1000 / med),
             meetsGoal: 1000 / med >= FPS_GOAL,
+            ...(res.drawMs.length ? { medianCanvasDrawCallMs: round(median(res.drawMs)) } : {}),
           };
         } catch (err) {
           row[renderer] = { error: message(err) };

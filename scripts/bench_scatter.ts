@@ -33,6 +33,11 @@ const UMAP_DIM = 30;
 /** Cells whose neighbour lists are compared for kNN preservation (a regular subsample at 50k). */
 const UMAP_CHECK_CELLS = 5_000;
 const STEP_TIMEOUT_MS = 600_000;
+/** umap-js alone at 50k points takes over 10 minutes on this 2-core machine. */
+const UMAP_JS_TIMEOUT_MS = 1_200_000;
+/** `BENCH_SCATTER_PARTS=frames,recolour,umap,regl` runs only those parts (default: all). */
+const PARTS = (process.env.BENCH_SCATTER_PARTS ?? 'frames,recolour,umap,regl').split(',');
+const isPart = (name: string) => PARTS.includes(name);
 
 type Rec = Record<string, unknown>;
 type Log = (msg: string) => void;
@@ -80,10 +85,12 @@ async function startReglServer(): Promise<{ url: string; close: () => Promise<vo
 }
 
 /** regl-scatterplot on `n` points (the same 12 blobs, scaled into [-1, 1]), panned like ours. */
-async function reglFrames(page: Page, n: number): Promise<Rec> {
-  return page.evaluate(
-    async ({ n, frames }) => {
-      const w = globalThis as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+/**
+ * The page side of the regl-scatterplot run, as plain JavaScript source: tsx compiles functions
+ * passed to page.evaluate with a `__name` helper that does not exist in the page.
+ */
+const REGL_FRAMES_SOURCE = String.raw`async ({ n, frames }) => {
+      const w = globalThis;
       // Same generator as src/core/data/synthetic.ts gaussianBlobs(n, 2, 12, 5) (mulberry32, Box–Muller).
       let a = 5 >>> 0;
       const rand = () => {
@@ -111,16 +118,16 @@ async function reglFrames(page: Page, n: number): Promise<Rec> {
         y[i] /= m;
       }
       w.plot?.destroy();
-      const canvas = document.querySelector('canvas') as HTMLCanvasElement;
+      const canvas = document.querySelector('canvas');
       const create = w.createScatterplot.default ?? w.createScatterplot.createScatterplot;
       const plot = create({ canvas, width: innerWidth, height: innerHeight, pointSize: n > 200_000 ? 1.5 : 2, colorBy: 'category' });
       w.plot = plot;
       const t0 = performance.now();
       await plot.draw({ x, y, z });
       const drawMs = performance.now() - t0;
-      const next = () => new Promise<number>((r) => requestAnimationFrame(r));
+      const next = () => new Promise((r) => requestAnimationFrame(r));
       await next();
-      const times: number[] = [];
+      const times = [];
       let last = await next();
       for (let f = 0; f < frames; f++) {
         const ang = (2 * Math.PI * f) / frames;
@@ -138,17 +145,17 @@ async function reglFrames(page: Page, n: number): Promise<Rec> {
         mean: times.reduce((p, q) => p + q, 0) / times.length,
         frames,
       };
-    },
-    { n, frames: panFrames(n) },
-  );
+    }`;
+
+async function reglFrames(page: Page, n: number): Promise<Rec> {
+  return page.evaluate(`(${REGL_FRAMES_SOURCE})(${JSON.stringify({ n, frames: panFrames(n) })})`) as Promise<Rec>;
 }
 
 const roundAll = (r: Rec): Rec => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' ? round(v) : v]));
 
 /** Runs the section against the app served at `appUrl`; returns its JSON. */
-export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_000): Promise<Rec> {
+export async function benchScatter(appUrl: string, log: Log): Promise<Rec> {
   const t0 = performance.now();
-  const left = () => budgetMs - (performance.now() - t0);
   const out: Rec = {};
   const notes: string[] = [];
   const session: BrowserSession = await openBrowser(appUrl, { width: 1280, height: 800 });
@@ -164,7 +171,8 @@ export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_
 
     // Frame times, ours.
     const frames: Rec = {};
-    for (const n of FRAME_SIZES) {
+    const umap: Rec = {};
+    for (const n of isPart('frames') ? FRAME_SIZES : []) {
       log(`scatter: ${n.toLocaleString()} points, panning`);
       const setup = (await page.evaluate((k) => (globalThis as any).scatterBench.setup(k), n)) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
       const pan = (await page.evaluate((f) => (globalThis as any).scatterBench.pan(f), panFrames(n))) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -172,7 +180,7 @@ export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_
       frames[`glasswing_${n}`] = roundAll({ ...setup, ...pan, hoverIndexBuildMs: pick.buildMs, hoverQueryMedianUs: pick.queryMedianUs });
       log(`  ${JSON.stringify(frames[`glasswing_${n}`])}`);
     }
-    {
+    if (isPart('frames')) {
       const n = FRAME_SIZES[FRAME_SIZES.length - 1];
       log(`scatter: ${n.toLocaleString()} points, density view, panning`);
       const setup = (await page.evaluate((k) => (globalThis as any).scatterBench.setup(k, true), n)) as Rec; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -181,55 +189,70 @@ export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_
     }
 
     // Recolour by gene at 2M cells.
-    log(`scatter: recolour by gene at ${RECOLOUR_CELLS.toLocaleString()} cells`);
-    await page.evaluate((k) => (globalThis as any).scatterBench.setup(k), RECOLOUR_CELLS); // eslint-disable-line @typescript-eslint/no-explicit-any
-    const prepared = (await withTimeout(
-      page.evaluate(([c, g]) => (globalThis as any).scatterBench.prepareGenes(c, g), [RECOLOUR_CELLS, RECOLOUR_GENES]), // eslint-disable-line @typescript-eslint/no-explicit-any
-      STEP_TIMEOUT_MS,
-      'building the synthetic matrix',
-    )) as Rec;
-    const reps: Rec[] = [];
-    for (let r = 0; r < RECOLOUR_REPS; r++) {
-      // Alternate genes so each rep reads and draws a different column: G10 (~10 % of cells), G40 (~3 %).
-      const gene = r % 2 === 0 ? 'G10' : 'G40';
-      reps.push({ gene, ...((await page.evaluate((s) => (globalThis as any).scatterBench.recolour(s), gene)) as Rec) }); // eslint-disable-line @typescript-eslint/no-explicit-any
-    }
-    const totals = reps.map((r) => r.totalMs as number).sort((a, b) => a - b);
-    out.recolourByGene = {
-      nCells: RECOLOUR_CELLS,
-      nGenes: RECOLOUR_GENES,
-      ...roundAll(prepared),
-      medianTotalMs: round(totals[totals.length >> 1]),
-      goalMs: 100,
-      isGoalMet: totals[totals.length >> 1] < 100,
-      reps: reps.map(roundAll),
-    };
-    log(`  ${JSON.stringify(out.recolourByGene)}`);
-
-    // UMAP, ours against umap-js, in the engine worker.
-    await page.evaluate(() => (globalThis as any).glasswing.engine.init({})); // eslint-disable-line @typescript-eslint/no-explicit-any
-    const umap: Rec = {};
-    for (const n of UMAP_SIZES) {
-      if (left() < 120_000) {
-        umap[`n_${n}`] = { skipped: 'bench budget spent' };
-        continue;
+    if (isPart('recolour')) await recolour();
+    async function recolour(): Promise<void> {
+      log(`scatter: recolour by gene at ${RECOLOUR_CELLS.toLocaleString()} cells`);
+      await page.evaluate((k) => (globalThis as any).scatterBench.setup(k), RECOLOUR_CELLS); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const prepared = (await withTimeout(
+        page.evaluate(([c, g]) => (globalThis as any).scatterBench.prepareGenes(c, g), [RECOLOUR_CELLS, RECOLOUR_GENES]), // eslint-disable-line @typescript-eslint/no-explicit-any
+        STEP_TIMEOUT_MS,
+        'building the synthetic matrix',
+      )) as Rec;
+      const reps: Rec[] = [];
+      for (let r = 0; r < RECOLOUR_REPS; r++) {
+        // Alternate genes so each rep reads and draws a different column: G10 (~10 % of cells), G40 (~3 %).
+        const gene = r % 2 === 0 ? 'G10' : 'G40';
+        reps.push({ gene, ...((await page.evaluate((s) => (globalThis as any).scatterBench.recolour(s), gene)) as Rec) }); // eslint-disable-line @typescript-eslint/no-explicit-any
       }
-      log(`scatter: UMAP of ${n.toLocaleString()} points in ${UMAP_DIM}-D, matMul kNN + umap-js vs umap-js`);
-      try {
-        const r = (await withTimeout(
-          page.evaluate(
-            ([k, d, c]) => (globalThis as any).glasswing.engine.benchUmap(k, d, undefined, c), // eslint-disable-line @typescript-eslint/no-explicit-any
-            [n, UMAP_DIM, UMAP_CHECK_CELLS],
-          ),
-          Math.min(STEP_TIMEOUT_MS, left()),
-          `UMAP at ${n}`,
-        )) as Rec;
-        umap[`n_${n}`] = JSON.parse(JSON.stringify(r, (_k, v) => (typeof v === 'number' ? round(v) : v)));
-        log(`  ${JSON.stringify(umap[`n_${n}`])}`);
-      } catch (err) {
-        umap[`n_${n}`] = { error: message(err) };
-        // A timed-out UMAP leaves the worker busy; later steps need a fresh page.
-        break;
+      const totals = reps.map((r) => r.totalMs as number).sort((a, b) => a - b);
+      out.recolourByGene = {
+        nCells: RECOLOUR_CELLS,
+        nGenes: RECOLOUR_GENES,
+        ...roundAll(prepared),
+        medianTotalMs: round(totals[totals.length >> 1]),
+        goalMs: 100,
+        isGoalMet: totals[totals.length >> 1] < 100,
+        reps: reps.map(roundAll),
+      };
+      log(`  ${JSON.stringify(out.recolourByGene)}`);
+    }
+
+    // UMAP, ours against umap-js, in the engine worker: separate calls, each with its own time limit.
+    if (isPart('umap')) {
+      await page.evaluate(() => (globalThis as any).glasswing.engine.init({})); // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const n of UMAP_SIZES) {
+        const row: Rec = {};
+        for (const which of ['ours', 'umap-js'] as const) {
+          const limitMs = which === 'ours' ? STEP_TIMEOUT_MS : UMAP_JS_TIMEOUT_MS;
+          log(`scatter: UMAP of ${n.toLocaleString()} points in ${UMAP_DIM}-D, ${which}`);
+          try {
+            const r = (await withTimeout(
+              page.evaluate(
+                ([k, d, w, c]) => (globalThis as any).glasswing.engine.benchUmap(k, d, w, c), // eslint-disable-line @typescript-eslint/no-explicit-any
+                [n, UMAP_DIM, which, UMAP_CHECK_CELLS] as const,
+              ),
+              limitMs,
+              `UMAP (${which}) at ${n}`,
+            )) as Rec;
+            row[which === 'ours' ? 'ours' : 'umapJs'] = roundAll(r);
+            log(`  ${JSON.stringify(row[which === 'ours' ? 'ours' : 'umapJs'])}`);
+          } catch (err) {
+            row[which === 'ours' ? 'ours' : 'umapJs'] = { error: message(err), didNotFinishWithinMs: limitMs };
+            log(`  ${message(err)}`);
+            // The worker is still busy with the abandoned run: reopen the page for what follows.
+            await page.reload({ waitUntil: 'load' });
+            await page.waitForFunction(() => 'scatterBench' in globalThis, undefined, { timeout: 60_000 });
+            await page.evaluate(() => (globalThis as any).glasswing.engine.init({})); // eslint-disable-line @typescript-eslint/no-explicit-any
+          }
+        }
+        const ours = row.ours as Rec;
+        const base = row.umapJs as Rec;
+        if (typeof ours.totalMs === 'number') {
+          // A umap-js run that did not finish gives a lower bound on the speed-up.
+          const baseMs = typeof base.totalMs === 'number' ? base.totalMs : (base.didNotFinishWithinMs as number);
+          row[typeof base.totalMs === 'number' ? 'speedup' : 'speedupAtLeast'] = round(baseMs / ours.totalMs);
+        }
+        umap[`n_${n}`] = row;
       }
     }
     out.umap = umap;
@@ -240,31 +263,32 @@ export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_
 
   // regl-scatterplot, same points and pan, relaxed CSP (see the header).
   const regl = await startReglServer();
-  try {
-    const rs = await openBrowser(regl.url, { width: 1280, height: 800 });
+  if (isPart('regl'))
     try {
-      await rs.page.goto(regl.url, { waitUntil: 'load' });
-      await rs.page.waitForFunction(() => (globalThis as unknown as { reglReady?: boolean }).reglReady === true, undefined, {
-        timeout: 60_000,
-      });
-      const frames = (out.frames ?? {}) as Rec;
-      for (const n of FRAME_SIZES) {
-        log(`scatter: regl-scatterplot ${n.toLocaleString()} points, panning`);
-        try {
-          frames[`reglScatterplot_${n}`] = roundAll(await withTimeout(reglFrames(rs.page, n), 300_000, `regl-scatterplot at ${n}`));
-          log(`  ${JSON.stringify(frames[`reglScatterplot_${n}`])}`);
-        } catch (err) {
-          frames[`reglScatterplot_${n}`] = { error: message(err) };
+      const rs = await openBrowser(regl.url, { width: 1280, height: 800 });
+      try {
+        await rs.page.goto(regl.url, { waitUntil: 'load' });
+        await rs.page.waitForFunction(() => (globalThis as unknown as { reglReady?: boolean }).reglReady === true, undefined, {
+          timeout: 60_000,
+        });
+        const frames = (out.frames ?? {}) as Rec;
+        for (const n of FRAME_SIZES) {
+          log(`scatter: regl-scatterplot ${n.toLocaleString()} points, panning`);
+          try {
+            frames[`reglScatterplot_${n}`] = roundAll(await withTimeout(reglFrames(rs.page, n), 300_000, `regl-scatterplot at ${n}`));
+            log(`  ${JSON.stringify(frames[`reglScatterplot_${n}`])}`);
+          } catch (err) {
+            frames[`reglScatterplot_${n}`] = { error: message(err) };
+          }
         }
+        out.frames = frames;
+        if (rs.pageErrors.length) out.reglPageErrors = rs.pageErrors.slice(0, 3);
+      } finally {
+        await rs.close();
       }
-      out.frames = frames;
-      if (rs.pageErrors.length) out.reglPageErrors = rs.pageErrors.slice(0, 3);
     } finally {
-      await rs.close();
+      await regl.close();
     }
-  } finally {
-    await regl.close();
-  }
 
   notes.push(
     `Frame time = interval between consecutive requestAnimationFrame callbacks while the camera moves every frame (120 frames, 40 at 1M, 1280x800 CSS px, devicePixelRatio 1); the browser caps it at the display rate (~16.7 ms), so p50 at the cap means "kept up".`,
@@ -276,7 +300,7 @@ export async function benchScatter(appUrl: string, log: Log, budgetMs = 20 * 60_
     `Recolour: totalMs = engine call (CSC column read + log1p(CP10k) in the worker, transfer) + viridis lookup for every cell + colour upload and the frame that shows it. The synthetic matrix detects gene j in ~30 %/(1 + j/5) of cells (counts 1..8); cscMs is the one-time CSC build.`,
   );
   notes.push(
-    `UMAP: 12 Gaussian blobs in ${UMAP_DIM}-D; both runs use umap-js ${readVersion('umap-js')} with nNeighbors 15, its default epochs for n, seed 1; 'matmulKnn' replaces only the neighbour search (exact, tf.matMul against X transposed once, on the engine's backend). kNN preservation = mean fraction of each checked cell's 15 exact input-space neighbours among its 15 layout neighbours (checkedCells: a regular subsample).`,
+    `UMAP: 12 Gaussian blobs on a 4-D structure mapped linearly into ${UMAP_DIM}-D (plus noise); both runs use umap-js ${readVersion('umap-js')} with nNeighbors 15, its default epochs for n, seed 1; 'ours' is exact kNN (tf.matMul against X transposed once, on the engine's backend) + umap-js's fuzzy graph and SGD ported to typed arrays; 'umapJs' is umap-js alone (NN-descent); each run has its own time limit, and a umap-js run that did not finish gives speedupAtLeast. kNN preservation = mean fraction of each checked cell's 15 exact input-space neighbours among its 15 layout neighbours (checkedCells: a regular subsample).`,
   );
   if (String(out.renderer).includes('SwiftShader'))
     notes.push('WebGL runs on SwiftShader (a CPU rasteriser, no GPU): frame times are for information only (ISSUE-NOTES).');

@@ -6,11 +6,11 @@ import { pca } from '../core/embedding/pca.ts';
 import type { EngineRemote, Job } from '../workers/client.ts';
 import { runJob } from '../workers/client.ts';
 import { SelectionState } from './selection.svelte.ts';
+import { StoryState } from './story.svelte.ts';
 import { AttributionState, type SelectionExplanation } from './attribution.svelte.ts';
 import { ExploreState } from './explore.svelte.ts';
 import { CompareState } from './compare.svelte.ts';
 import { TraverseState } from './traverse.svelte.ts';
-import { StoryState } from './story.svelte.ts';
 import type { Provenance } from '../core/provenance.ts';
 import { assessTrust, type TrustReport } from '../core/model/trust.ts';
 import type {
@@ -20,7 +20,6 @@ import type {
   DatasetView,
   ExplainRequest,
   ExplainResult,
-  GraphView,
   Latent,
   ModelsView,
   Predictions,
@@ -96,7 +95,6 @@ export class AppState {
   selectedCell = $state<number | null>(null);
   explainSettings = $state<Omit<ExplainRequest, 'cell'>>({ baseline: 'zeros', steps: 50, rule: 'gauss-legendre', target: 'logit' });
   explain = $state.raw<ExplainResult | null>(null);
-  graph = $state.raw<GraphView | null>(null);
   tasks = $state<Task[]>([]);
   errors = $state<string[]>([]);
   status = $state('Starting…');
@@ -316,7 +314,6 @@ export class AppState {
       if (this.models) this.models = { ...this.models, alignment };
       this.selectedCell = null;
       this.explain = null;
-      this.graph = null;
       await this.runModels();
     } catch (err) {
       this.fail(err);
@@ -371,7 +368,6 @@ export class AppState {
     this.selectedCell = null;
     this.explain = null;
     this.explainSelection = null;
-    this.graph = null;
     this.latent = null;
     this.latentPca = null;
     this.predictions = null;
@@ -409,7 +405,7 @@ export class AppState {
     this.status = 'Ready. Click a cell to explain its prediction.';
   }
 
-  /** Explains `cell` with integrated gradients, then refreshes the regulation graph. */
+  /** Explains `cell` with integrated gradients (the regulation view follows app.explain). */
   async explainCell(cell: number | null): Promise<void> {
     this.selectedCell = cell;
     if (cell === null || !this.models) return;
@@ -419,7 +415,6 @@ export class AppState {
       const result = await this.track('Integrated gradients', (id, p) => this.engine.explainCell(id, request, p));
       if (this.selectedCell !== cell) return;
       this.explain = result;
-      await this.refreshGraph(result);
     } catch (err) {
       if ((err as Error).name !== 'AbortError' && !String(err).includes('cancelled')) this.fail(err);
     }
@@ -429,11 +424,6 @@ export class AppState {
   async updateExplainSettings(patch: Partial<Omit<ExplainRequest, 'cell'>>): Promise<void> {
     this.explainSettings = { ...this.explainSettings, ...patch };
     if (this.selectedCell !== null) await this.explainCell(this.selectedCell);
-  }
-
-  private async refreshGraph(result: ExplainResult): Promise<void> {
-    const seeds = result.top.map((t) => ({ gene: t.gene, score: t.attribution }));
-    this.graph = await this.engine.regulationGraph(abs(DEMO.grn), seeds, { width: 900, height: 240 });
   }
 
   toggleCategory(code: number): void {

@@ -184,27 +184,6 @@ export class CompareState {
     );
   }
 
-  /**
-   * Colours the scatter by a gene's expression: publishes `gene:SYMBOL` (values from the worker,
-   * log1p CP10k for counts) and selects it as the colour-by key.
-   */
-  async colorByGene(symbol: string): Promise<void> {
-    const ds = this.app.dataset;
-    const j = ds?.genes.indexOf(symbol) ?? -1;
-    if (!ds || j < 0) return;
-    const key = `gene:${symbol}`;
-    if (!this.app.columns[key]) {
-      const values = await this.engine.geneValues(j);
-      this.app.publishColumn(key, {
-        title: `${symbol} expression`,
-        values,
-        isSigned: false,
-        units: ds.valueKind === 'counts' ? 'log1p CP10k' : 'as stored',
-      });
-    }
-    this.app.colorBy = key;
-  }
-
   /** Adds a gene (symbol as typed, matched case-insensitively) to the plots; returns an error sentence or null. */
   addPlotGene(symbol: string): string | null {
     const genes = this.app.dataset?.genes ?? [];

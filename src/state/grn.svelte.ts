@@ -32,14 +32,8 @@ export interface SeedScores {
   label: string;
   /** Short name of the target (class) for legends. */
   target: string;
-}
-
-/** The attribution engineer's selection summary (read when present on AppState). */
-interface SelectionExplanation {
-  label: string;
-  genes: string[];
-  meanSigned: ArrayLike<number>;
-  meanAbs: ArrayLike<number>;
+  /** What ranks genes for "top k" when it differs from |score| (the selection's mean |attribution|). */
+  rank?: Map<string, number>;
 }
 
 export type NodeColorBy = 'attribution' | 'expression';
@@ -84,9 +78,11 @@ export class GrnState {
   activity = $state.raw<TfActivityView | null>(null);
   activityTf = $state<string | null>(null);
   searchHit = $state<string | null>(null);
+  /** Seeds come from the selection's explanation (true) or the clicked cell's (false): whichever came last. */
+  isSelectionPreferred = $state(false);
   size = { widthPx: 1100, heightPx: 260 };
   /** Set by the drawing: screen time of `frames` pans (benchmark). */
-  benchFrames: ((frames: number, maxMs?: number) => Promise<{ frameMs: number[]; renderer: string }>) | null = null;
+  benchFrames: ((frames: number, maxMs?: number) => Promise<{ frameMs: number[]; drawMs: number[]; renderer: string }>) | null = null;
 
   /** The worker's GRN engine: Comlink forwards nested method calls (path regulation.<method>). */
   private regulation: Remote<GrnEngine>;
@@ -98,13 +94,17 @@ export class GrnState {
     this.regulation = engine.regulation as unknown as Remote<GrnEngine>;
   }
 
-  /** Seed scores for "top genes": the selection's mean attribution when the app has it, else the clicked cell's IG. */
+  /** Seed scores for "top genes": the selection's mean attribution (ranked by mean |attribution|) when explained, else the clicked cell's IG. */
   get seedScores(): SeedScores | null {
-    const sel = (this.app as unknown as { explainSelection?: SelectionExplanation | null }).explainSelection;
-    if ('explainSelection' in this.app && sel) {
+    const sel = this.app.explainSelection;
+    if (sel && (this.isSelectionPreferred || !this.app.explain)) {
       const scores = new Map<string, number>();
-      sel.genes.forEach((g, i) => scores.set(g, sel.meanSigned[i]));
-      return { scores, label: sel.label, target: sel.label };
+      const rank = new Map<string, number>();
+      sel.genes.forEach((g, i) => {
+        scores.set(g, sel.meanSigned[i]);
+        rank.set(g, sel.meanAbs[i]);
+      });
+      return { scores, rank, label: `mean attribution, ${sel.label}`, target: sel.label };
     }
     const ex = this.app.explain;
     const genes = this.app.models?.classifier.input.genes;
@@ -115,12 +115,13 @@ export class GrnState {
     return { scores, label: `IG attribution to ${ex.className} (logit), cell ${cell}`, target: ex.className };
   }
 
-  /** The top-k genes by |score|. */
+  /** The top-k genes by rank (mean |attribution| for a selection, else |score|). */
   topSeeds(k: number): { gene: string; score: number }[] {
     const s = this.seedScores;
     if (!s) return [];
+    const key = (gene: string, score: number) => s.rank?.get(gene) ?? Math.abs(score);
     return [...s.scores.entries()]
-      .sort((a, b) => Math.abs(b[1]) - Math.abs(a[1]))
+      .sort((a, b) => key(b[0], b[1]) - key(a[0], a[1]))
       .slice(0, k)
       .map(([gene, score]) => ({ gene, score }));
   }

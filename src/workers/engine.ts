@@ -28,9 +28,6 @@ import {
   type AttributeRequest,
   type AttributeResult,
 } from './attribution_jobs.ts';
-import { parseCollectri, indexGrn, type GrnIndex } from '../core/graph/grn.ts';
-import { extractSubgraph, type SubgraphSeed } from '../core/graph/subgraph.ts';
-import { layoutGraph } from '../core/graph/layout.ts';
 import * as Comlink from 'comlink';
 import { ExploreCompute } from './explore_compute.ts';
 import { embeddedBlobs, syntheticCounts } from '../core/data/synthetic.ts';
@@ -48,7 +45,6 @@ import type {
   DatasetView,
   ExplainRequest,
   ExplainResult,
-  GraphView,
   Latent,
   ModelsView,
   Predictions,
@@ -161,7 +157,6 @@ export class Engine {
   private userParts: ('classifier' | 'vae')[] = [];
   private meanBaseline: Float32Array | null = null;
   private predictions: Predictions | null = null;
-  private grn: GrnIndex | null = null;
   private cancelled = new Set<number>();
   /** Gene columns, expression PCA and UMAP (src/workers/explore_compute.ts). */
   private explore = new ExploreCompute();
@@ -707,42 +702,6 @@ export class Engine {
     return this.onBackend(backend, () => this.explainCell(jobId, req));
   }
 
-  /** The CollecTRI neighbourhood of the seed genes, laid out with a seeded force simulation. */
-  async regulationGraph(grnUrl: string, seeds: SubgraphSeed[], size: { width: number; height: number }): Promise<GraphView> {
-    if (!this.grn) this.grn = indexGrn(parseCollectri(await (await fetchOk(grnUrl)).text(), 'CollecTRI'));
-    const present = new Set((this.ds?.genes ?? []).map((s) => s.toUpperCase()));
-    const sub = extractSubgraph(this.grn, seeds, { hops: 1, maxNeighbours: 30, keepGene: (s) => present.has(s.toUpperCase()) });
-    const layout = layoutGraph(sub, { seed: 7, width: size.height, height: size.height });
-    // The force layout is round; the panel is a wide strip. Stretch each axis to fill it so labels get room.
-    const pad = 24;
-    const stretch = (values: number[], length: number) => {
-      const lo = Math.min(...values);
-      const hi = Math.max(...values);
-      return (v: number) => (hi > lo ? pad + ((v - lo) / (hi - lo)) * (length - 2 * pad) : length / 2);
-    };
-    const sx = stretch(
-      layout.nodes.map((p) => p.x),
-      size.width,
-    );
-    const sy = stretch(
-      layout.nodes.map((p) => p.y),
-      size.height,
-    );
-    return {
-      nodes: sub.nodes.map((nd, i) => ({ ...nd, x: sx(layout.nodes[i].x), y: sy(layout.nodes[i].y) })),
-      links: sub.links.map((l, i) => ({
-        source: layout.links[i].source,
-        target: layout.links[i].target,
-        sign: l.sign,
-        weight: l.weight,
-        nEvidence: l.evidence.length,
-      })),
-      dropped: sub.truncated.dropped,
-      sourceName: 'CollecTRI',
-      nEdgesInSource: this.grn.grn.edges.length,
-    };
-  }
-
   /**
    * Any attribution method and target over many cells (a selection, or every cell for colour-by),
    * reduced to a per-gene aggregate or one gene's value per cell; see attribution_jobs.ts.
@@ -950,9 +909,9 @@ export class Engine {
   }
 
   /** Bench: UMAP of `n` synthetic points in `dim` dimensions (12 blobs on a 4-D structure), ours against umap-js alone. */
-  async benchUmap(n: number, dim: number, nEpochs: number | undefined, nCheck: number) {
+  async benchUmap(n: number, dim: number, which: 'ours' | 'umap-js', nCheck: number) {
     const { x } = embeddedBlobs(n, dim, 4, 12, 3);
-    return this.explore.benchUmap(x, n, dim, nEpochs, nCheck);
+    return this.explore.benchUmap(x, n, dim, which, nCheck);
   }
 
   private requireDataset(): Dataset {

@@ -3,7 +3,6 @@ import type { BackendChoice, BackendName, ProbeTimes } from '../compute/backend.
 import type { ObsColumn, Embedding } from '../core/data/dataset.ts';
 import type { ClassifierManifest, VaeManifest } from '../core/model/manifest.ts';
 import type { QuadratureRuleName } from '../core/attribution/quadrature.ts';
-import type { GrnSign } from '../core/graph/grn.ts';
 import type { DatasetRecord } from '../storage/dataset_cache.ts';
 import type { ReadChoices, ReadOptionsOffered } from './open_files.ts';
 
@@ -127,15 +126,6 @@ export interface ExplainResult {
   ms: number;
   /** True when this came from the derived-results cache (same dataset, model, cell, settings, backend). */
   fromCache?: boolean;
-}
-
-/** A laid-out regulation subgraph ready to draw. */
-export interface GraphView {
-  nodes: { id: string; x: number; y: number; isSeed: boolean; score: number | null; degree: number }[];
-  links: { source: number; target: number; sign: GrnSign; weight: number; nEvidence: number }[];
-  dropped: number;
-  sourceName: string;
-  nEdgesInSource: number;
 }
 
 /** Progress callback: fraction in [0, 1] and a short label. */

@@ -152,19 +152,19 @@ describe('select and compare', () => {
     await expect
       .poll(() => page.evaluate(() => (globalThis as unknown as { glasswing: { app: { colorBy: string } } }).glasswing.app.colorBy))
       .toMatch(/^gene:/);
-    await page.fill('[data-testid="gene-input"]', 'LYZ');
-    await page.press('[data-testid="gene-input"]', 'Enter');
-    await page.fill('[data-testid="gene-input"]', 'NKG7');
-    await page.press('[data-testid="gene-input"]', 'Enter');
+    await page.fill('[data-testid="plot-gene-input"]', 'LYZ');
+    await page.press('[data-testid="plot-gene-input"]', 'Enter');
+    await page.fill('[data-testid="plot-gene-input"]', 'NKG7');
+    await page.press('[data-testid="plot-gene-input"]', 'Enter');
     await page.selectOption('[data-testid="plot-grouping"]', 'column:label');
     await page.waitForFunction(() => document.querySelectorAll('[data-testid="gene-plot-svg"] path').length > 0);
     const nGenes = await page.locator('.chip').count();
     // One violin per gene and cell type (9 types).
     await expect.poll(() => page.locator('[data-testid="gene-plot-svg"] path').count()).toBe(nGenes * 9);
-    await page.fill('[data-testid="gene-input"]', 'NOTAGENE');
-    await page.press('[data-testid="gene-input"]', 'Enter');
+    await page.fill('[data-testid="plot-gene-input"]', 'NOTAGENE');
+    await page.press('[data-testid="plot-gene-input"]', 'Enter');
     await expect.poll(() => page.textContent('[data-testid="gene-plots"]')).toMatch(/NOTAGENE is not a gene of this dataset/);
-    await page.fill('[data-testid="gene-input"]', '');
+    await page.fill('[data-testid="plot-gene-input"]', '');
     await page.locator('[data-testid="gene-plots"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${OUT}/gene_plots.png` });
     await page.click('[data-testid="gene-plots"] .seg button:nth-child(2)');
@@ -199,13 +199,13 @@ describe('select and compare', () => {
       .poll(() => page.locator('select[aria-label="Colour by"] option').allTextContents())
       .toEqual(expect.arrayContaining(['annotation']));
     await page.click('[data-testid="selection-save"]');
-    await expect.poll(() => page.locator('[data-testid="saved-selections"] li').count()).toBe(1);
-    expect(await page.textContent('[data-testid="saved-selections"]')).toMatch(/B cells\s*344/);
+    await expect.poll(() => page.locator('[data-testid="saved-selection-list"] li').count()).toBe(1);
+    expect(await page.textContent('[data-testid="saved-selection-list"]')).toMatch(/B cells\s*344/);
     // The saved selection and the new category are groups for Compare.
     const groupTexts = await page.locator('[data-testid="group-a"] option').allTextContents();
     expect(groupTexts).toEqual(expect.arrayContaining(['B cells (344)']));
     await page.click('[data-testid="saved-delete"]');
-    await expect.poll(() => page.locator('[data-testid="saved-selections"] li').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-testid="saved-selection-list"] li').count()).toBe(0);
     // A column of the file is never overwritten.
     await page.fill('[data-testid="annotation-column"]', 'label');
     await page.click('[data-testid="selection-as-category"]');

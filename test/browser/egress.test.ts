@@ -49,6 +49,7 @@ async function waitForDataset(page: Page, source: string): Promise<void> {
 
 /** Clicks the first cell and waits for its integrated-gradients bars. */
 async function explainFirstCell(page: Page): Promise<void> {
+  await page.waitForSelector('[data-testid="latent-scatter"][data-animating="false"]');
   const box = (await page.locator('[data-testid="latent-scatter"]').boundingBox())!;
   const at = await page.evaluate(() => (globalThis as unknown as Handle).glasswing.scatter.screenPositionOf(0));
   expect(at).not.toBeNull();
@@ -139,14 +140,16 @@ describe('zero egress over the whole journey, then offline', () => {
     expect(explainSvg).toContain('key="steps" value="50"');
     expect(explainSvg).toMatch(/<text[^>]*>Why [^<]+\? Cell /);
     expect((explainSvg.match(/class="gene-row"/g) ?? []).length).toBe(20);
-    const graphSvg = (await exportFrom(page, 'graph', 'svg')).bytes.toString('utf8');
+    // The regulation view exports through its own menu (src/views/graph/GraphPanel.svelte).
+    await page.click('[data-testid="grn-export"]');
+    const graphSvg = (await download(page, '.export .menu button:has-text("SVG")')).bytes.toString('utf8');
     expect(graphSvg).toContain(`key="dataset_sha256" value="${datasetHash}"`);
-    expect(graphSvg).toContain('activation ▸');
-    const graphPng = await exportFrom(page, 'graph', 'png', '4');
-    expect(graphPng.name).toBe('glasswing-regulation@4x.png');
+    await page.click('[data-testid="grn-export"]');
+    const graphPng = await download(page, '.export .menu button:has-text("PNG 4×")');
+    expect(graphPng.name).toBe('regulation_graph_4x.png');
     writeFileSync('test/output/export-graph@4x.png', graphPng.bytes);
     writeFileSync('test/output/export-explain.svg', explainSvg);
-    expect(Object.fromEntries(readPngText(new Uint8Array(graphPng.bytes))).scale).toBe('4');
+    expect(Object.fromEntries(readPngText(new Uint8Array(graphPng.bytes))).dataset_sha256).toBe(datasetHash);
     const graphW = Number(/<svg [^>]*width="(\d+)"/.exec(graphSvg.slice(graphSvg.indexOf('<svg')))![1]);
     expect(pngSize(graphPng.bytes)[0]).toBe(graphW * 4);
   });
@@ -168,13 +171,14 @@ describe('zero egress over the whole journey, then offline', () => {
       );
     });
     await page.fill('[data-testid="selection-name"]', 'B cells, for the wet lab');
-    await page.click('[data-testid="save-selection"]');
-    const sel = (await download(page, '[aria-label="Export the cell ids of B cells, for the wet lab as CSV"]')).bytes.toString('utf8');
+    const sel = (await download(page, '[data-testid="selection-export"]')).bytes.toString('utf8');
+    await page.click('[data-testid="selection-save"]');
     const selLines = sel.trim().split('\n');
-    expect(selLines[0]).toBe('# Glasswing selection: B cells, for the wet lab');
+    expect(selLines[0]).toBe('# Cell ids of selection "B cells, for the wet lab"');
     expect(selLines).toContain(`# dataset_sha256=${datasetHash}`);
     expect(selLines.filter((l) => !l.startsWith('#')).length).toBe(1 + 344);
     // A gene note, then the annotations CSV.
+    await page.evaluate(() => ((document.querySelector('[data-testid="annotations-section"]') as HTMLDetailsElement).open = true));
     await page.fill('[data-testid="gene-note-gene"]', 'CD74');
     await page.click('[data-testid="save-gene-note"]');
     // A note on the explanation's top gene shows as a badge in the Explain view.

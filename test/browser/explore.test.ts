@@ -277,14 +277,14 @@ describe('the latent-space explorer', () => {
     await page.fill('[data-testid="opacity"]', '0.9');
 
     const view = await inPage(page, async (g) => {
-      g.scatter.setView({ centerX: 1, centerY: -0.5, zoom: 3 }, false);
+      g.scatter.setView({ k: 3, x: 1, y: -0.5 }, false);
       await new Promise((r) => setTimeout(r, 50));
       return g.scatter.getView();
     });
-    expect(view.centerX).toBeCloseTo(1, 6);
-    expect(view.centerY).toBeCloseTo(-0.5, 6);
-    expect(view.zoom).toBeCloseTo(3, 9);
-    await inPage(page, (g) => g.scatter.setView({ ...g.scatter.getView(), zoom: 1 }, false));
+    expect(view.x).toBeCloseTo(1, 6);
+    expect(view.y).toBeCloseTo(-0.5, 6);
+    expect(view.k).toBeCloseTo(3, 9);
+    await inPage(page, (g) => g.scatter.setView(null, false));
   });
 
   it('computes the expression PCA and a UMAP of the latent space in the worker, with progress, and animates into them', async () => {

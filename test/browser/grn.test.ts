@@ -291,7 +291,7 @@ describe('the gene-regulation view', () => {
     expect(await page.textContent('[data-testid="grn-legend"]')).toMatch(/model-derived \(\d+, \|value\| ≥ 0\.80\)/);
 
     await page.click('[data-testid="grn-export"]');
-    const [download] = await Promise.all([page.waitForEvent('download'), page.click('text=SVG')]);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('[data-testid="grn-export-svg"]')]);
     const svg = readFileSync((await download.path())!, 'utf8');
     expect(svg).toContain('<metadata');
     expect(svg).toMatch(/dataset_sha256/);

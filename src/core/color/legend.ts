@@ -5,6 +5,7 @@
  */
 import { scaleLinear } from 'd3-scale';
 import { interpolator, type ContinuousMapName, type Domain } from './colormap.ts';
+import { escapeXml, svgMetadata } from '../export/svg_metadata.ts';
 
 /** A continuous legend: a gradient bar with ticks, its title and units. */
 export interface ContinuousLegend {
@@ -64,16 +65,11 @@ export function continuousLegend(options: {
   };
 }
 
-/** Escapes text for SVG/XML: names come from users' files and are never markup. */
-export function escapeXml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&apos;' })[c]!);
-}
-
 const r2 = (v: number) => String(Math.round(v * 100) / 100);
 
-/** A standalone SVG document of a legend (export, snapshots); `metadata` lines go in <metadata> (provenance). */
-export function legendSvg(legend: ContinuousLegend | CategoricalLegend, metadata: string[] = []): string {
-  const meta = metadata.length ? `<metadata>${escapeXml(metadata.join('\n'))}</metadata>` : '';
+/** A standalone SVG document of a legend (export, snapshots); `provenance` entries go in its <metadata>. */
+export function legendSvg(legend: ContinuousLegend | CategoricalLegend, provenance: [string, string][] = []): string {
+  const meta = provenance.length ? svgMetadata(provenance) : '';
   const font = 'font-family="system-ui, sans-serif" font-size="11"';
   if (legend.kind === 'continuous') {
     const w = legend.widthPx + 24;

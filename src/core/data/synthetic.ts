@@ -61,28 +61,33 @@ export function syntheticCounts(nCells: number, nGenes: number, seed = 1): CsrMa
   let data = new Uint16Array(cap);
   const indptr = new Uint32Array(nCells + 1);
   let nnz = 0;
-  // Genes are visited in blocks of equal rate, skipping geometrically with that block's rate.
+  // Genes detected in >= 2 % of cells are drawn one by one; the rare tail by thinning a
+  // Bernoulli(2 %) process: geometric jumps at 2 %, each hit kept with probability rate / 2 %.
+  // Exact per-gene rates, at a cost of O(nnz) rather than O(nGenes) per cell.
+  const P_TAIL = 0.02;
+  let firstRare = 0;
+  while (firstRare < nGenes && rate[firstRare] >= P_TAIL) firstRare++;
+  const logTail = Math.log(1 - P_TAIL);
+  const push = (j: number) => {
+    if (nnz === indices.length) {
+      const grow = (x: Uint16Array) => {
+        const y = new Uint16Array(x.length * 2);
+        y.set(x);
+        return y;
+      };
+      indices = grow(indices);
+      data = grow(data);
+    }
+    indices[nnz] = j;
+    data[nnz] = 1 + Math.floor(rand() * 8);
+    nnz++;
+  };
   for (let i = 0; i < nCells; i++) {
-    for (let j = 0; j < nGenes; j++) {
-      const p = rate[j];
-      // For rare genes, jump ahead: skip ~Geometric(p) genes of (approximately) this rate.
-      if (p < 0.02) {
-        const skip = Math.floor(Math.log(1 - rand()) / Math.log(1 - p));
-        j += skip;
-        if (j >= nGenes) break;
-      } else if (rand() >= p) continue;
-      if (nnz === indices.length) {
-        const grow = (a: Uint16Array) => {
-          const b = new Uint16Array(a.length * 2);
-          b.set(a);
-          return b;
-        };
-        indices = grow(indices);
-        data = grow(data);
-      }
-      indices[nnz] = j;
-      data[nnz] = 1 + Math.floor(rand() * 8);
-      nnz++;
+    for (let j = 0; j < firstRare; j++) if (rand() < rate[j]) push(j);
+    for (let j = firstRare - 1; ;) {
+      j += 1 + Math.floor(Math.log(1 - rand()) / logTail);
+      if (j >= nGenes) break;
+      if (rand() * P_TAIL < rate[j]) push(j);
     }
     indptr[i + 1] = nnz;
   }

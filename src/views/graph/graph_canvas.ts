@@ -40,6 +40,8 @@ export interface CanvasDrawOptions {
 }
 
 const WIDTH_BUCKETS = 4;
+/** Segments or discs per path before it is drawn (see the flush comment). */
+const BATCH = 128;
 
 /** Draws `graph` at `positions` (`[n*2]` graph px) under transform `t`. Returns labels drawn. */
 export function drawGraphCanvas(
@@ -62,32 +64,38 @@ export function drawGraphCanvas(
   // Prior-knowledge edges: one path per (sign, width bucket); arrowheads/bars in the same colour.
   for (const sign of [0, -1, 1]) {
     for (let b = 0; b < WIDTH_BUCKETS; b++) {
-      ctx.beginPath();
-      const heads = new Path2D();
-      let any = false;
+      const width = 0.6 + (1.4 * (b + 0.5)) / WIDTH_BUCKETS;
+      let lines = new Path2D();
+      let heads = new Path2D();
+      let inBatch = 0;
+      // CPU rasterisers slow down sharply on one path with thousands of crossing segments: flush often.
+      const flush = () => {
+        if (inBatch === 0) return;
+        ctx.globalAlpha = isFocus ? 0.15 : 0.55;
+        ctx.strokeStyle = edgeColor(sign);
+        ctx.fillStyle = edgeColor(sign);
+        ctx.lineWidth = width;
+        ctx.stroke(lines);
+        ctx.fill(heads);
+        ctx.lineWidth = Math.max(1.2, width);
+        ctx.stroke(heads);
+        lines = new Path2D();
+        heads = new Path2D();
+        inBatch = 0;
+      };
       for (const l of graph.links) {
         if (l.sign !== sign) continue;
         const w = edgeWidth(enc, l.weight);
         if (Math.min(WIDTH_BUCKETS - 1, Math.floor(((w - 0.6) / 1.4) * WIDTH_BUCKETS)) !== b) continue;
-        any = true;
         const x0 = sx(l.source);
         const y0 = sy(l.source);
         const [x1, y1] = edgeEnd(x0, y0, sx(l.target), sy(l.target), radii[l.target] * t.k + 1);
-        ctx.moveTo(x0, y0);
-        ctx.lineTo(x1, y1);
+        lines.moveTo(x0, y0);
+        lines.lineTo(x1, y1);
         addHead(heads, x0, y0, x1, y1, sign, 3 + w);
+        if (++inBatch === BATCH) flush();
       }
-      if (!any) continue;
-      const width = 0.6 + (1.4 * (b + 0.5)) / WIDTH_BUCKETS;
-      ctx.globalAlpha = isFocus ? 0.15 : 0.55;
-      ctx.strokeStyle = edgeColor(sign);
-      ctx.lineWidth = width;
-      ctx.stroke();
-      ctx.fillStyle = edgeColor(sign);
-      ctx.strokeStyle = edgeColor(sign);
-      ctx.fill(heads);
-      ctx.lineWidth = Math.max(1.2, width);
-      ctx.stroke(heads);
+      flush();
     }
   }
   ctx.globalAlpha = 1;
@@ -130,8 +138,8 @@ export function drawGraphCanvas(
 
   // Nodes: batched into one path per fill colour (quantised to 1/32 of the ramp, invisible at this
   // size) and one per ring style, so 5k genes cost tens of fill calls rather than 5k.
-  const fills = new Map<string, Path2D>();
-  const rings = new Map<string, Path2D>();
+  const fills = new Map<string, { path: Path2D; n: number }>();
+  const rings = new Map<string, { path: Path2D; n: number }>();
   const ringStyle = (i: number) => (graph.nodes[i].isSeed || o.pinned.has(i) ? '#1f2329|1.6' : '#8a9099|0.8');
   for (let i = 0; i < n; i++) {
     const r = radii[i] * t.k;
@@ -140,24 +148,35 @@ export function drawGraphCanvas(
     if (x < -r || y < -r || x > o.widthPx + r || y > o.heightPx + r) continue;
     const fill = nodeFill(enc, i, 32);
     let path = fills.get(fill);
-    if (!path) fills.set(fill, (path = new Path2D()));
-    path.moveTo(x + r, y);
-    path.arc(x, y, r, 0, 2 * Math.PI);
+    if (!path) fills.set(fill, (path = { path: new Path2D(), n: 0 }));
+    path.path.moveTo(x + r, y);
+    path.path.arc(x, y, r, 0, 2 * Math.PI);
     const style = ringStyle(i);
     let ring = rings.get(style);
-    if (!ring) rings.set(style, (ring = new Path2D()));
-    ring.moveTo(x + r, y);
-    ring.arc(x, y, r, 0, 2 * Math.PI);
+    if (!ring) rings.set(style, (ring = { path: new Path2D(), n: 0 }));
+    ring.path.moveTo(x + r, y);
+    ring.path.arc(x, y, r, 0, 2 * Math.PI);
+    // Fill now and then, rings after all fills of a batch, so discs keep their outlines.
+    path.n++;
+    ring.n++;
+    if (path.n >= BATCH || ring.n >= BATCH) drawNodes();
   }
-  for (const [fill, path] of fills) {
-    ctx.fillStyle = fill;
-    ctx.fill(path);
-  }
-  for (const [style, path] of rings) {
-    const [color, width] = style.split('|');
-    ctx.strokeStyle = color;
-    ctx.lineWidth = Number(width);
-    ctx.stroke(path);
+  drawNodes();
+  function drawNodes() {
+    for (const [fill, p] of fills) {
+      if (p.n === 0) continue;
+      ctx.fillStyle = fill;
+      ctx.fill(p.path);
+      fills.set(fill, { path: new Path2D(), n: 0 });
+    }
+    for (const [style, p] of rings) {
+      if (p.n === 0) continue;
+      const [color, width] = style.split('|');
+      ctx.strokeStyle = color;
+      ctx.lineWidth = Number(width);
+      ctx.stroke(p.path);
+      rings.set(style, { path: new Path2D(), n: 0 });
+    }
   }
   for (const i of o.highlighted) {
     ctx.beginPath();

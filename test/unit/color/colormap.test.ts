@@ -111,9 +111,13 @@ describe('legend SVG snapshots', () => {
           { name: '<b>NK</b> & "friends"', color: TOL_CATEGORICAL[2], count: 154, isHidden: false },
         ],
       },
-      ['app=glasswing test', 'dataset=PBMC 3k'],
+      [
+        ['app', 'glasswing test'],
+        ['dataset', 'PBMC 3k'],
+      ],
     );
     expect(svg).toContain('&lt;b&gt;NK&lt;/b&gt; &amp; &quot;friends&quot;');
+    expect(svg).toContain('<glasswing:entry key="dataset" value="PBMC 3k"/>');
     await expect(normalise(svg)).toMatchFileSnapshot('./__snapshots__/legend_categorical.svg');
   });
 
