@@ -4,26 +4,10 @@
  * Magnitudes: a sequential map. Legends always say what a colour means.
  */
 import { interpolateRdBu, interpolateViridis, rgb } from 'd3';
+import { TOL_CATEGORICAL } from '../core/color/colormap.ts';
 
-export const CATEGORICAL = [
-  '#CC6677',
-  '#332288',
-  '#DDCC77',
-  '#117733',
-  '#88CCEE',
-  '#882255',
-  '#44AA99',
-  '#999933',
-  '#AA4499',
-  '#77AADD',
-  '#EE8866',
-  '#EEDD88',
-  '#FFAABB',
-  '#99DDFF',
-  '#44BB99',
-  '#BBCC33',
-  '#AAAA00',
-];
+/** The app's categorical palette: Tol's, defined once in core/color/colormap.ts. */
+export const CATEGORICAL = TOL_CATEGORICAL;
 export const MUTED_GREY = '#c9ccd1';
 
 /** Edge colours by regulation sign, distinguishable in greyscale by the marker shape as well. */
