@@ -24,6 +24,8 @@ import { indicesToMask, maskToIndices } from './selection.svelte.ts';
 export interface CameraControl {
   getView(): Camera;
   setView(view: Camera | null, isAnimated?: boolean): void;
+  /** Let the colour changes a view brings blend in rather than jump (story steps). */
+  armTransitions?(): void;
 }
 
 /**
@@ -188,11 +190,18 @@ export class SessionController {
     }
     this.isApplying = true;
     const problems: string[] = [];
+    if (options.isAnimated ?? true) this.camera()?.armTransitions?.();
     try {
       const nCells = app.dataset?.nCells ?? 0;
       if (app.layouts.some((l) => l.key === view.layout)) app.layout = view.layout as typeof app.layout;
       else problems.push(`the layout ${view.layout} is not available for this dataset`);
-      const isColour = view.colorBy === 'predicted' || app.categoricalColumns.includes(view.colorBy) || view.colorBy in app.columns;
+      // A gene colouring fetches its column first, so the colour changes in one go with the rest of the view.
+      if (view.colorBy.startsWith('gene:')) await app.explore.loadGene(view.colorBy.slice('gene:'.length));
+      const isColour =
+        view.colorBy === 'predicted' ||
+        app.categoricalColumns.includes(view.colorBy) ||
+        view.colorBy in app.columns ||
+        app.explore.colorOptions.some((o) => o.key === view.colorBy);
       if (isColour) {
         app.colorBy = view.colorBy;
         app.hiddenCategories = new Set(view.hiddenCategories);

@@ -172,6 +172,201 @@ describe('stories and presenter mode', () => {
     }
   });
 
+  it('animates colours and the graph between steps: a mid-transition frame lies between the two ends, which are exact', async () => {
+    const { page } = session;
+    type T = {
+      glasswing: {
+        app: {
+          colorBy: string;
+          hiddenCategories: Set<number>;
+          selection: { clear(): void };
+          dataset: { nCells: number };
+          story: { steps: { id: string; title: string }[]; remove(id: string): void };
+        };
+        grn: {
+          mode: string;
+          tf: string;
+          isBusy: boolean;
+          graph: { mode: string; nodes: { id: string }[] } | null;
+          positions: Float32Array;
+        };
+        session: { saveStep(title: string): void; showStep(i: number): Promise<void> };
+        scatter: {
+          setView(c: null, animated: boolean): void;
+          screenPositionOf(i: number): [number, number] | null;
+          pixelAt(x: number, y: number): number[] | null;
+          colorTransitionOfLastDraw(): number;
+        };
+      };
+    };
+    const regulonOf = async (tf: string) => {
+      await page.evaluate((tf) => {
+        const { grn } = (globalThis as unknown as T).glasswing;
+        grn.mode = 'regulon';
+        grn.tf = tf;
+      }, tf);
+      await page.waitForFunction(
+        (tf) => {
+          const { grn } = (globalThis as unknown as T).glasswing;
+          return !grn.isBusy && grn.graph?.mode === 'regulon' && grn.graph.nodes.some((n) => n.id === tf);
+        },
+        tf,
+        { timeout: 60_000 },
+      );
+      await page.waitForSelector('[data-testid="regulation-graph"][data-tween="1"]');
+    };
+    // Step A: cell types and the STAT1 regulon; step B: the model's confidence (continuous) and the IRF1 regulon. Same layout and camera.
+    await page.evaluate(() => {
+      const { app, scatter } = (globalThis as unknown as T).glasswing;
+      app.selection.clear();
+      app.hiddenCategories = new Set();
+      app.colorBy = 'label';
+      scatter.setView(null, false);
+    });
+    await regulonOf('STAT1');
+    await settle(page);
+    await page.evaluate(() => (globalThis as unknown as T).glasswing.session.saveStep('A: cell types, STAT1'));
+    await page.evaluate(() => ((globalThis as unknown as T).glasswing.app.colorBy = 'model:confidence'));
+    await regulonOf('IRF1');
+    await settle(page);
+    await page.evaluate(() => (globalThis as unknown as T).glasswing.session.saveStep('B: confidence, IRF1'));
+    const ends = await page.evaluate(() => {
+      const { app, grn, scatter } = (globalThis as unknown as T).glasswing;
+      // Isolated cells (no other disc centre within 6 px; discs are 4 px wide), so a pixel shows one cell's colour only.
+      const xy = Array.from({ length: app.dataset.nCells }, (_, i) => scatter.screenPositionOf(i)!);
+      const isolated: { i: number; x: number; y: number; b: number[] }[] = [];
+      for (let i = 0; i < xy.length && isolated.length < 40; i++) {
+        const [x, y] = xy[i];
+        if (x < 60 || y < 20 || !xy.every(([u, v], j) => j === i || Math.hypot(u - x, v - y) > 6)) continue;
+        isolated.push({ i, x: Math.round(x), y: Math.round(y), b: scatter.pixelAt(Math.round(x), Math.round(y))! });
+      }
+      return { isolated, steps: app.story.steps.length, irf1Ids: grn.graph!.nodes.map((n) => n.id) };
+    });
+    const [iA, iB] = [ends.steps - 2, ends.steps - 1];
+    expect(ends.isolated.length).toBeGreaterThan(5);
+    // Show A (animated), let it finish, then read A's colours at the same pixels.
+    await page.evaluate((i) => (globalThis as unknown as T).glasswing.session.showStep(i), iA);
+    await page.waitForSelector('[data-testid="latent-scatter"][data-color-animating="false"]');
+    await regulonOf('STAT1');
+    const a = await page.evaluate(
+      ({ isolated }) => {
+        const { scatter, grn } = (globalThis as unknown as T).glasswing;
+        return {
+          px: isolated.map((c) => scatter.pixelAt(c.x, c.y)!),
+          ids: grn.graph!.nodes.map((n) => n.id),
+          xy: [...grn.positions],
+        };
+      },
+      { isolated: ends.isolated },
+    );
+    // The cell whose colour changes most, and a gene in both regulons.
+    const diff = (p: number[], q: number[]) => Math.max(...p.map((v, k) => Math.abs(v - q[k])));
+    const best = ends.isolated.map((c, k) => ({ ...c, a: a.px[k], d: diff(a.px[k], c.b) })).sort((p, q) => q.d - p.d)[0];
+    expect(best.d).toBeGreaterThan(40);
+    const shared = a.ids.find((id) => ends.irf1Ids.includes(id) && id !== 'STAT1')!;
+    expect(shared).toBeTruthy();
+    const sharedFrom = [a.xy[2 * a.ids.indexOf(shared)], a.xy[2 * a.ids.indexOf(shared) + 1]];
+
+    // Play A → B and sample every frame: the colour progress drawn, the cell's pixel, the graph's progress and the shared gene.
+    const samples = await page.evaluate(
+      async ({ i, x, y, shared }) => {
+        const { scatter, session } = (globalThis as unknown as T).glasswing;
+        const out: { t: number; px: number[]; gt: number; node: string | null; ghost: string | null }[] = [];
+        void session.showStep(i);
+        const t0 = performance.now();
+        while (performance.now() - t0 < 6000) {
+          await new Promise((r) => requestAnimationFrame(r));
+          const drawing = document.querySelector<HTMLElement>('[data-testid="regulation-graph"]')!;
+          out.push({
+            t: scatter.colorTransitionOfLastDraw(),
+            px: scatter.pixelAt(x, y)!,
+            gt: Number(drawing.dataset.tween),
+            node: drawing.querySelector(`g.node[data-gene="${shared}"]`)?.getAttribute('transform') ?? null,
+            ghost: drawing.querySelector('g.leaving')?.getAttribute('opacity') ?? null,
+          });
+          if (out.length > 30 && out.slice(-20).every((s) => s.t === 1 && s.gt === 1)) break;
+        }
+        return out;
+      },
+      { i: iB, x: best.x, y: best.y, shared },
+    );
+    // Colour: straight RGBA mixed by t, then premultiplied (the canvas stores premultiplied pixels).
+    const straight = (p: number[]) => (p[3] > 0 ? [...p.slice(0, 3).map((v) => (v * 255) / p[3]), p[3]] : [0, 0, 0, 0]);
+    const [sa, sb] = [straight(best.a), straight(best.b)];
+    const mids = samples.filter((s) => s.t > 0.1 && s.t < 0.9);
+    expect(mids.length).toBeGreaterThan(0);
+    for (const m of mids) {
+      const mix = sa.map((v, k) => v + (sb[k] - v) * m.t);
+      const expected = [...mix.slice(0, 3).map((v) => (v * mix[3]) / 255), mix[3]];
+      m.px.forEach((v, k) => expect(Math.abs(v - expected[k])).toBeLessThanOrEqual(4));
+      expect(diff(m.px, best.a)).toBeGreaterThan(3);
+      expect(diff(m.px, best.b)).toBeGreaterThan(3);
+    }
+    // The end state is the target exactly: the same pixel as B coloured without any transition.
+    expect(samples[samples.length - 1].t).toBe(1);
+    expect(samples[samples.length - 1].px).toEqual(best.b);
+
+    // Graph: mid-transition the shared gene sits on the straight line from its STAT1-regulon place to its IRF1 one, at eased t.
+    const end = await page.evaluate(() => {
+      const { grn } = (globalThis as unknown as T).glasswing;
+      const drawn = [...document.querySelectorAll('[data-testid="regulation-graph"] g.node')].map((el) => [
+        el.getAttribute('data-gene'),
+        el.getAttribute('transform'),
+      ]);
+      return { ids: grn.graph!.nodes.map((n) => n.id), xy: [...grn.positions], drawn };
+    });
+    const k = end.ids.indexOf(shared);
+    const sharedTo = [end.xy[2 * k], end.xy[2 * k + 1]];
+    const parse = (tr: string) =>
+      tr
+        .match(/translate\(([^,]+),([^)]+)\)/)!
+        .slice(1, 3)
+        .map(Number);
+    const graphMids = samples.filter((s) => s.gt > 0.1 && s.gt < 0.9 && s.node);
+    expect(graphMids.length).toBeGreaterThan(0);
+    for (const m of graphMids) {
+      const [x, y] = parse(m.node!);
+      expect(x).toBeCloseTo(sharedFrom[0] + (sharedTo[0] - sharedFrom[0]) * m.gt, 2);
+      expect(y).toBeCloseTo(sharedFrom[1] + (sharedTo[1] - sharedFrom[1]) * m.gt, 2);
+      // Genes of the STAT1 regulon that IRF1's lacks fade out together.
+      if (m.ghost !== null) expect(Number(m.ghost)).toBeCloseTo(1 - m.gt, 6);
+    }
+    // The graph ends exactly on the new layout, with nothing left fading.
+    expect(samples[samples.length - 1].gt).toBe(1);
+    expect(samples[samples.length - 1].ghost).toBeNull();
+    for (const [id, tr] of end.drawn) {
+      const j = end.ids.indexOf(id!);
+      expect(parse(tr!)).toEqual([end.xy[2 * j], end.xy[2 * j + 1]]);
+    }
+
+    // With prefers-reduced-motion, the step jumps: the first frame already shows A's colours exactly.
+    await page.emulateMedia({ reducedMotion: 'reduce' });
+    const jumped = await page.evaluate(
+      async ({ i, x, y }) => {
+        const { scatter, session } = (globalThis as unknown as T).glasswing;
+        await session.showStep(i);
+        await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+        return {
+          t: scatter.colorTransitionOfLastDraw(),
+          px: scatter.pixelAt(x, y),
+          isAnimating: document.querySelector<HTMLElement>('[data-testid="latent-scatter"]')!.dataset.colorAnimating,
+        };
+      },
+      { i: iA, x: best.x, y: best.y },
+    );
+    expect(jumped).toEqual({ t: 1, px: best.a, isAnimating: 'false' });
+    await page.waitForFunction(() => (globalThis as unknown as T).glasswing.grn.graph?.nodes.some((n) => n.id === 'STAT1'), undefined, {
+      timeout: 60_000,
+    });
+    expect(await page.getAttribute('[data-testid="regulation-graph"]', 'data-tween')).toBe('1');
+    await page.emulateMedia({ reducedMotion: 'no-preference' });
+    await page.evaluate(() => {
+      const { app } = (globalThis as unknown as T).glasswing;
+      for (const s of app.story.steps.slice(-2)) app.story.remove(s.id);
+    });
+    expect(session.pageErrors).toEqual([]);
+  });
+
   it('answers a bad link, a bad session file and a session whose dataset is missing with sentences', async () => {
     const { page, context } = session;
     const other = await context.newPage();

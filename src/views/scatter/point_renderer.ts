@@ -37,8 +37,15 @@ export interface PixelReadout {
 export interface PointRenderer {
   /** `xy`: `[n * 2]` float32 data units. The array is kept (not copied): replace it, don't mutate it. */
   setPositions(xy: Float32Array, options?: SetPositionsOptions): void;
-  /** `rgba`: `[n * 4]` u8 straight alpha. If it does not cover every point, all points are drawn grey instead. */
-  setColors(rgba: Uint8Array): void;
+  /**
+   * `rgba`: `[n * 4]` u8 straight alpha. If it does not cover every point, all points are drawn grey instead.
+   * With `fromPrevious`, the colours drawn now become the start of a colour transition (see setColorTransition).
+   */
+  setColors(rgba: Uint8Array, options?: { fromPrevious?: boolean }): void;
+  /** Colour transition progress, 0 (previous colours) .. 1 (current colours); already eased by the caller. */
+  setColorTransition(t: number): void;
+  /** The colour transition progress of the last drawn frame (1 when none is in flight). */
+  colorTransitionOfLastDraw(): number;
   /** Data -> clip-space affine. */
   setView(view: ViewAffine): void;
   /** Disc diameter in CSS pixels (scaled by devicePixelRatio here). */
@@ -57,6 +64,8 @@ export interface PointRenderer {
   draw(): number;
   /** The drawing buffer as it was last drawn (preserveDrawingBuffer keeps it). */
   readPixels(): PixelReadout | null;
+  /** One pixel of the drawing buffer at CSS px (x, y) from the top-left: u8 RGBA premultiplied (tests, tours). */
+  readPixelAt(cssX: number, cssY: number): [number, number, number, number] | null;
   toDataURL(type?: string): string;
   isLost(): boolean;
   destroy(): void;
@@ -71,8 +80,12 @@ interface GlResources {
   toBuffer: WebGLBuffer;
   fromBuffer: WebGLBuffer;
   colorBuffer: WebGLBuffer;
-  attrib: { from: number; to: number; color: number };
-  uniform: Record<'scale' | 'translate' | 'fromScale' | 'fromOffset' | 't' | 'diameterPx' | 'opacity', WebGLUniformLocation | null>;
+  fromColorBuffer: WebGLBuffer;
+  attrib: { from: number; to: number; color: number; fromColor: number };
+  uniform: Record<
+    'scale' | 'translate' | 'fromScale' | 'fromOffset' | 't' | 'colorT' | 'diameterPx' | 'opacity',
+    WebGLUniformLocation | null
+  >;
   maxPointSizePx: number;
   density: DensityPass | null;
 }
@@ -105,6 +118,10 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
   let fromAffine: ViewAffine = IDENTITY;
   let t = 1;
   let colors: Uint8Array | null = null;
+  // Null when no colour transition is in flight: a_fromColor then reads the current colours.
+  let fromColors: Uint8Array | null = null;
+  let colorT = 1;
+  let lastDrawColorT = 1;
   let view: ViewAffine = IDENTITY;
   let diameterCssPx = 4;
   let opacity = 1;
@@ -126,6 +143,16 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     if (!resources) return;
     gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.colorBuffer);
     gl!.bufferData(gl!.ARRAY_BUFFER, colors ?? new Uint8Array(0), gl!.STATIC_DRAW);
+    gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.fromColorBuffer);
+    gl!.bufferData(gl!.ARRAY_BUFFER, fromColors ?? new Uint8Array(0), gl!.STATIC_DRAW);
+  }
+
+  /** The straight-alpha colours drawn at the current colour t (rounded as the GPU's u8 inputs would be mixed). */
+  function currentColors(): Uint8Array | null {
+    if (!colors || !fromColors || fromColors.length !== colors.length) return colors;
+    const out = new Uint8Array(colors.length);
+    for (let k = 0; k < out.length; k++) out[k] = Math.round(fromColors[k] + (colors[k] - fromColors[k]) * colorT);
+    return out;
   }
 
   /** The positions drawn at the current t, in current data units. */
@@ -149,6 +176,7 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     gl!.clearColor(0, 0, 0, 0);
     gl!.clear(gl!.COLOR_BUFFER_BIT);
     const n = pointCount();
+    lastDrawColorT = fromColors ? colorT : 1;
     if (n === 0) return 0;
 
     if (isDensity && r.density) {
@@ -182,12 +210,14 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     gl!.uniform2f(r.uniform.fromScale, fromAffine.scaleX, fromAffine.scaleY);
     gl!.uniform2f(r.uniform.fromOffset, fromAffine.translateX, fromAffine.translateY);
     gl!.uniform1f(r.uniform.t, fromXY ? t : 1);
+    gl!.uniform1f(r.uniform.colorT, fromColors ? colorT : 1);
     gl!.uniform1f(r.uniform.diameterPx, diameterPx);
     gl!.uniform1f(r.uniform.opacity, opacity);
 
     bindFloat2(r.attrib.to, r.toBuffer);
     bindFloat2(r.attrib.from, fromXY ? r.fromBuffer : r.toBuffer);
     bindColors(r.attrib.color, n);
+    bindColors(r.attrib.fromColor, n, fromColors ? r.fromColorBuffer : r.colorBuffer);
 
     gl!.enable(gl!.BLEND);
     // Colours leave the vertex shader premultiplied, matching the canvas's premultiplied compositing.
@@ -196,10 +226,10 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     return n;
   }
 
-  function bindColors(location: number, n: number): void {
+  function bindColors(location: number, n: number, buffer?: WebGLBuffer): void {
     if (location < 0 || !resources) return;
     if (colors && colors.length >= n * 4) {
-      gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.colorBuffer);
+      gl!.bindBuffer(gl!.ARRAY_BUFFER, buffer ?? resources.colorBuffer);
       gl!.enableVertexAttribArray(location);
       gl!.vertexAttribPointer(location, 4, gl!.UNSIGNED_BYTE, true, 0, 0);
     } else {
@@ -249,9 +279,28 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
       toXY = xy;
       uploadPositions();
     },
-    setColors(rgba) {
+    setColors(rgba, opts = {}) {
+      const drawn = currentColors();
+      if (opts.fromPrevious && drawn && drawn.length === rgba.length && drawn !== rgba) {
+        fromColors = drawn === colors ? drawn.slice() : drawn;
+        colorT = 0;
+      } else {
+        fromColors = null;
+        colorT = 1;
+      }
       colors = rgba;
       uploadColors();
+    },
+    setColorTransition(next) {
+      colorT = Math.min(Math.max(next, 0), 1);
+      if (colorT >= 1 && fromColors) {
+        // Done: drop the old colours so a_fromColor reads the current buffer and the end state is exact.
+        fromColors = null;
+        uploadColors();
+      }
+    },
+    colorTransitionOfLastDraw() {
+      return lastDrawColorT;
     },
     setView(next) {
       view = { ...next };
@@ -300,6 +349,16 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
       gl.readPixels(0, 0, widthPx, heightPx, gl.RGBA, gl.UNSIGNED_BYTE, rgba);
       return { widthPx, heightPx, rgba };
     },
+    readPixelAt(cssX, cssY) {
+      if (isContextLost) return null;
+      const dpr = devicePixelRatio();
+      const x = Math.floor(cssX * dpr);
+      const y = gl.drawingBufferHeight - 1 - Math.floor(cssY * dpr);
+      if (x < 0 || y < 0 || x >= gl.drawingBufferWidth || y >= gl.drawingBufferHeight) return null;
+      const px = new Uint8Array(4);
+      gl.readPixels(x, y, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, px);
+      return [px[0], px[1], px[2], px[3]];
+    },
     toDataURL(type = 'image/png') {
       return canvas.toDataURL(type);
     },
@@ -313,12 +372,13 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
         gl.deleteBuffer(resources.toBuffer);
         gl.deleteBuffer(resources.fromBuffer);
         gl.deleteBuffer(resources.colorBuffer);
+        gl.deleteBuffer(resources.fromColorBuffer);
         gl.deleteProgram(resources.program);
         resources.density?.destroy();
       }
       resources = null;
       toXY = fromXY = null;
-      colors = null;
+      colors = fromColors = null;
       // Browsers cap live contexts (about 16); give this one back now rather than at garbage collection.
       gl.getExtension('WEBGL_lose_context')?.loseContext();
     },
@@ -338,10 +398,12 @@ function initResources(gl: WebGL2RenderingContext): GlResources {
     toBuffer: buffer(),
     fromBuffer: buffer(),
     colorBuffer: buffer(),
+    fromColorBuffer: buffer(),
     attrib: {
       from: gl.getAttribLocation(program, 'a_from'),
       to: gl.getAttribLocation(program, 'a_to'),
       color: gl.getAttribLocation(program, 'a_color'),
+      fromColor: gl.getAttribLocation(program, 'a_fromColor'),
     },
     uniform: {
       scale: gl.getUniformLocation(program, 'u_scale'),
@@ -349,6 +411,7 @@ function initResources(gl: WebGL2RenderingContext): GlResources {
       fromScale: gl.getUniformLocation(program, 'u_fromScale'),
       fromOffset: gl.getUniformLocation(program, 'u_fromOffset'),
       t: gl.getUniformLocation(program, 'u_t'),
+      colorT: gl.getUniformLocation(program, 'u_colorT'),
       diameterPx: gl.getUniformLocation(program, 'u_diameterPx'),
       opacity: gl.getUniformLocation(program, 'u_opacity'),
     },
