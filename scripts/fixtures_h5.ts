@@ -17,8 +17,8 @@ export function encode(node: { create_attribute(name: string, data: string): voi
   node.create_attribute('encoding-version', version);
 }
 
-/** A 1-D or 2-D numeric array element (`encoding-type: array`). */
-function array(g: H5Group, name: string, data: Typed, shape?: number[], gzip = false): void {
+/** A 1-D or 2-D numeric array element (`encoding-type: array`); `shape` defaults to 1-D. */
+export function array(g: H5Group, name: string, data: Typed, shape?: number[], gzip = false): void {
   const ds = g.create_dataset({
     name,
     data,
@@ -39,7 +39,7 @@ export function strings(g: H5Group, name: string, values: string[]): void {
 }
 
 /** A pandas categorical (anndata >= 0.8): a group with categories and int8 codes (-1 = missing). */
-function categorical(g: H5Group, name: string, categories: string[], codes: number[]): void {
+export function categorical(g: H5Group, name: string, categories: string[], codes: number[]): void {
   const c = g.create_group(name);
   encode(c, 'categorical', '0.2.0');
   c.create_attribute('ordered', 0, null, '<b');

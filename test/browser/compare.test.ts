@@ -167,7 +167,7 @@ describe('select and compare', () => {
     await page.fill('[data-testid="plot-gene-input"]', '');
     await page.locator('[data-testid="gene-plots"]').scrollIntoViewIfNeeded();
     await page.screenshot({ path: `${OUT}/gene_plots.png` });
-    await page.click('[data-testid="gene-plots"] .seg button:nth-child(2)');
+    await page.click('[data-testid="gene-plots"] .segmented button:nth-child(2)');
     await expect.poll(() => page.getAttribute('[data-testid="gene-plot-svg"]', 'data-kind')).toBe('dot');
     // Dots: one per gene and type; LYZ is expressed by nearly every CD14+ monocyte, hardly any B cell.
     const dots = await page.evaluate(() => {
