@@ -299,7 +299,11 @@ describe('SVG export above 50,000 cells', () => {
       const [a, b] = [p.split(',').map(Number), q.split(',').map(Number)];
       return a.every((v, k) => Math.abs(v - b[k]) <= 3);
     };
-    for (const c of palette) expect(raster.colours.some((r) => near(r, c)), `cluster colour ${c}`).toBe(true);
+    for (const c of palette)
+      expect(
+        raster.colours.some((r) => near(r, c)),
+        `cluster colour ${c}`,
+      ).toBe(true);
 
     // Vector title, axes (ticks and labels) and legend with every cluster and its count.
     expect(svg).toMatch(/<text x="16" y="26"[^>]*>large_60k[^<]*<\/text>/);
