@@ -4,9 +4,16 @@
  * Applying it changes GrnState's inputs; the graph panel redraws, and the drawing tweens from the
  * old layout to the new one.
  */
-import type { GrnState, NodeColorBy, NodeSizeBy } from './grn.svelte.ts';
-import type { ViewField } from './session.svelte.ts';
 import type { GraphMode } from '../workers/grn_protocol.ts';
+
+type NodeColorBy = 'attribution' | 'expression';
+type NodeSizeBy = 'attribution' | 'degree';
+
+/** What the field reads and writes on GrnState (structural, so this file stays free of the app's state graph). */
+export interface GrnViewTarget extends GrnViewValue {
+  sources: readonly { id: string }[];
+  refresh(): Promise<void>;
+}
 
 /** The saved settings, plain JSON. Strings are untrusted when read back. */
 export interface GrnViewValue {
@@ -56,8 +63,8 @@ export function parseGrnView(value: unknown): GrnViewValue {
   };
 }
 
-/** The view field for `grn`: captures its settings and applies saved ones (a pasted list is redrawn at once). */
-export function grnViewField(grn: GrnState): ViewField {
+/** The view field for `grn` (a session ViewField): captures its settings and applies saved ones (a pasted list is redrawn at once). */
+export function grnViewField(grn: GrnViewTarget): { capture(): GrnViewValue; apply(value: unknown): Promise<void> } {
   return {
     capture: (): GrnViewValue => ({
       sourceId: grn.sourceId,

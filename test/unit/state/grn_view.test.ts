@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGrnView, grnViewField, type GrnViewValue } from '../../../src/state/grn_view.ts';
-import type { GrnState } from '../../../src/state/grn.svelte.ts';
+import { parseGrnView, grnViewField, type GrnViewTarget, type GrnViewValue } from '../../../src/state/grn_view.ts';
 
 const saved: GrnViewValue = {
   sourceId: 'trrust',
@@ -16,7 +15,7 @@ const saved: GrnViewValue = {
 
 describe('the regulation graph in a saved view', () => {
   it('round-trips through capture and apply', async () => {
-    const grn = { sources: [], refresh: async () => {} } as unknown as GrnState;
+    const grn = { sources: [], refresh: async () => {} } as unknown as GrnViewTarget;
     await grnViewField(grn).apply(JSON.parse(JSON.stringify(saved)));
     expect(grnViewField(grn).capture()).toEqual(saved);
   });
@@ -31,7 +30,7 @@ describe('the regulation graph in a saved view', () => {
   });
 
   it('refuses a network this session has not loaded', async () => {
-    const grn = { sources: [{ id: 'collectri' }], refresh: async () => {} } as unknown as GrnState;
+    const grn = { sources: [{ id: 'collectri' }], refresh: async () => {} } as unknown as GrnViewTarget;
     await expect(grnViewField(grn).apply({ ...saved, sourceId: 'user-1' })).rejects.toThrow(
       'the network user-1 is not loaded in this session; open its file again',
     );
