@@ -10,22 +10,11 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import h5wasm from 'h5wasm/node';
 import { anndataFile, array, categorical, dataframe, encode, writeSparse } from './fixtures_h5.ts';
+import { mulberry32 } from '../src/core/random.ts';
 
 /** The cluster names, written as obs['label']. */
 export const LARGE_CLUSTERS = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'eta', 'theta'];
 const COUNTS_PER_CELL = 8;
-
-/** mulberry32: a small seeded generator of floats in [0, 1). */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Writes the h5ad to `path`; returns its cell count and the cells per cluster. */
 export async function writeLargeScatterH5ad(path: string, nCells = 60_000, seed = 7): Promise<{ nCells: number; perCluster: number[] }> {
