@@ -64,7 +64,13 @@ afterAll(async () => {
 });
 
 /** Screen point of a link's midpoint where that link's hover twin is the topmost element, or null. */
+/** Waits until a new graph has finished moving in (genes tween from the previous graph's places for 600 ms). */
+async function graphSettled(): Promise<void> {
+  await session.page.waitForSelector('[data-testid="regulation-graph"][data-tween="1"]');
+}
+
 async function hoverableLink(predicate: 'any' | 'with-pmids'): Promise<{ li: number; x: number; y: number } | null> {
+  await graphSettled();
   return session.page.evaluate((which) => {
     const graph = (globalThis as unknown as G).glasswing.grn.graph!;
     for (const el of document.querySelectorAll<SVGPathElement>('[data-testid="regulation-graph"] path.edge-hit')) {
@@ -115,6 +121,7 @@ describe('the gene-regulation view', () => {
     await page.screenshot({ path: 'test/output/grn.png' });
 
     // Click a gene (its disc's centre must be the topmost element there) → the scatter colours by it.
+    await graphSettled();
     const gene = await page.evaluate(() => {
       for (const g of document.querySelectorAll<SVGGElement>('[data-testid="regulation-graph"] g.node')) {
         const r = g.getBoundingClientRect();

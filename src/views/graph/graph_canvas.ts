@@ -16,6 +16,7 @@ import {
   nodeRadius,
   type Encoding,
 } from './encoding.ts';
+import type { GraphTween } from './graph_tween.ts';
 
 /** d3-zoom's transform: screen = graph * k + (x, y). */
 export interface ViewTransform {
@@ -37,6 +38,8 @@ export interface CanvasDrawOptions {
   modelThreshold: number;
   /** Most labels to try to place (seeds and large nodes first). */
   maxLabels: number;
+  /** A transition from the previous graph in flight: entering genes and links fade in by eased `t`, leaving ones out. */
+  transition?: { tween: GraphTween; t: number } | null;
 }
 
 const WIDTH_BUCKETS = 4;
@@ -60,44 +63,78 @@ export function drawGraphCanvas(
   const sx = (i: number) => positions[2 * i] * t.k + t.x;
   const sy = (i: number) => positions[2 * i + 1] * t.k + t.y;
   const isFocus = o.hovered !== null;
+  const fade = o.transition && o.transition.t < 1 ? o.transition : null;
+  const linkAlpha = isFocus ? 0.15 : 0.55;
+
+  // What the previous graph had and this one lacks, fading out where it was.
+  if (fade) {
+    const { leavingLinks, leavingNodes } = fade.tween;
+    for (const sign of [0, -1, 1]) {
+      const path = new Path2D();
+      for (const l of leavingLinks) {
+        if (l.sign !== sign) continue;
+        path.moveTo(l.x1 * t.k + t.x, l.y1 * t.k + t.y);
+        path.lineTo(l.x2 * t.k + t.x, l.y2 * t.k + t.y);
+      }
+      ctx.globalAlpha = linkAlpha * (1 - fade.t);
+      ctx.strokeStyle = edgeColor(sign);
+      ctx.lineWidth = 1;
+      ctx.stroke(path);
+    }
+    const discs = new Path2D();
+    for (const nd of leavingNodes) {
+      const x = nd.x * t.k + t.x;
+      const y = nd.y * t.k + t.y;
+      discs.moveTo(x + 5, y);
+      discs.arc(x, y, 5, 0, 2 * Math.PI);
+    }
+    ctx.globalAlpha = 1 - fade.t;
+    ctx.fillStyle = '#c9ccd1';
+    ctx.fill(discs);
+    ctx.globalAlpha = 1;
+  }
 
   // Prior-knowledge edges: one path per (sign, width bucket); arrowheads/bars in the same colour.
-  for (const sign of [0, -1, 1]) {
-    for (let b = 0; b < WIDTH_BUCKETS; b++) {
-      const width = 0.6 + (1.4 * (b + 0.5)) / WIDTH_BUCKETS;
-      let lines = new Path2D();
-      let heads = new Path2D();
-      let inBatch = 0;
-      // CPU rasterisers slow down sharply on one path with thousands of crossing segments: flush often.
-      const flush = () => {
-        if (inBatch === 0) return;
-        ctx.globalAlpha = isFocus ? 0.15 : 0.55;
-        ctx.strokeStyle = edgeColor(sign);
-        ctx.fillStyle = edgeColor(sign);
-        ctx.lineWidth = width;
-        ctx.stroke(lines);
-        ctx.fill(heads);
-        ctx.lineWidth = Math.max(1.2, width);
-        ctx.stroke(heads);
-        lines = new Path2D();
-        heads = new Path2D();
-        inBatch = 0;
-      };
-      for (const l of graph.links) {
-        if (l.sign !== sign) continue;
-        const w = edgeWidth(enc, l.weight);
-        if (Math.min(WIDTH_BUCKETS - 1, Math.floor(((w - 0.6) / 1.4) * WIDTH_BUCKETS)) !== b) continue;
-        const x0 = sx(l.source);
-        const y0 = sy(l.source);
-        const [x1, y1] = edgeEnd(x0, y0, sx(l.target), sy(l.target), radii[l.target] * t.k + 1);
-        lines.moveTo(x0, y0);
-        lines.lineTo(x1, y1);
-        addHead(heads, x0, y0, x1, y1, sign, 3 + w);
-        if (++inBatch === BATCH) flush();
+  // Links entering in a transition are drawn in a second round at the transition's opacity.
+  for (const isEnteringRound of fade ? [false, true] : [false])
+    for (const sign of [0, -1, 1]) {
+      for (let b = 0; b < WIDTH_BUCKETS; b++) {
+        const width = 0.6 + (1.4 * (b + 0.5)) / WIDTH_BUCKETS;
+        let lines = new Path2D();
+        let heads = new Path2D();
+        let inBatch = 0;
+        // CPU rasterisers slow down sharply on one path with thousands of crossing segments: flush often.
+        const flush = () => {
+          if (inBatch === 0) return;
+          ctx.globalAlpha = linkAlpha * (isEnteringRound ? fade!.t : 1);
+          ctx.strokeStyle = edgeColor(sign);
+          ctx.fillStyle = edgeColor(sign);
+          ctx.lineWidth = width;
+          ctx.stroke(lines);
+          ctx.fill(heads);
+          ctx.lineWidth = Math.max(1.2, width);
+          ctx.stroke(heads);
+          lines = new Path2D();
+          heads = new Path2D();
+          inBatch = 0;
+        };
+        for (let li = 0; li < graph.links.length; li++) {
+          const l = graph.links[li];
+          if (l.sign !== sign) continue;
+          if (fade && (fade.tween.isLinkEntering[li] === 1) !== isEnteringRound) continue;
+          const w = edgeWidth(enc, l.weight);
+          if (Math.min(WIDTH_BUCKETS - 1, Math.floor(((w - 0.6) / 1.4) * WIDTH_BUCKETS)) !== b) continue;
+          const x0 = sx(l.source);
+          const y0 = sy(l.source);
+          const [x1, y1] = edgeEnd(x0, y0, sx(l.target), sy(l.target), radii[l.target] * t.k + 1);
+          lines.moveTo(x0, y0);
+          lines.lineTo(x1, y1);
+          addHead(heads, x0, y0, x1, y1, sign, 3 + w);
+          if (++inBatch === BATCH) flush();
+        }
+        flush();
       }
-      flush();
     }
-  }
   ctx.globalAlpha = 1;
   // The hovered node's or link's edges on top, opaque.
   graph.links.forEach((l, li) => {
@@ -141,27 +178,33 @@ export function drawGraphCanvas(
   const fills = new Map<string, { path: Path2D; n: number }>();
   const rings = new Map<string, { path: Path2D; n: number }>();
   const ringStyle = (i: number) => (graph.nodes[i].isSeed || o.pinned.has(i) ? '#1f2329|1.6' : '#8a9099|0.8');
-  for (let i = 0; i < n; i++) {
-    const r = radii[i] * t.k;
-    const x = sx(i);
-    const y = sy(i);
-    if (x < -r || y < -r || x > o.widthPx + r || y > o.heightPx + r) continue;
-    const fill = nodeFill(enc, i, 32);
-    let path = fills.get(fill);
-    if (!path) fills.set(fill, (path = { path: new Path2D(), n: 0 }));
-    path.path.moveTo(x + r, y);
-    path.path.arc(x, y, r, 0, 2 * Math.PI);
-    const style = ringStyle(i);
-    let ring = rings.get(style);
-    if (!ring) rings.set(style, (ring = { path: new Path2D(), n: 0 }));
-    ring.path.moveTo(x + r, y);
-    ring.path.arc(x, y, r, 0, 2 * Math.PI);
-    // Fill now and then, rings after all fills of a batch, so discs keep their outlines.
-    path.n++;
-    ring.n++;
-    if (path.n >= BATCH || ring.n >= BATCH) drawNodes();
+  // Genes entering in a transition are drawn in a second round at the transition's opacity.
+  for (const isEnteringRound of fade ? [false, true] : [false]) {
+    ctx.globalAlpha = isEnteringRound ? fade!.t : 1;
+    for (let i = 0; i < n; i++) {
+      if (fade && (fade.tween.isEntering[i] === 1) !== isEnteringRound) continue;
+      const r = radii[i] * t.k;
+      const x = sx(i);
+      const y = sy(i);
+      if (x < -r || y < -r || x > o.widthPx + r || y > o.heightPx + r) continue;
+      const fill = nodeFill(enc, i, 32);
+      let path = fills.get(fill);
+      if (!path) fills.set(fill, (path = { path: new Path2D(), n: 0 }));
+      path.path.moveTo(x + r, y);
+      path.path.arc(x, y, r, 0, 2 * Math.PI);
+      const style = ringStyle(i);
+      let ring = rings.get(style);
+      if (!ring) rings.set(style, (ring = { path: new Path2D(), n: 0 }));
+      ring.path.moveTo(x + r, y);
+      ring.path.arc(x, y, r, 0, 2 * Math.PI);
+      // Fill now and then, rings after all fills of a batch, so discs keep their outlines.
+      path.n++;
+      ring.n++;
+      if (path.n >= BATCH || ring.n >= BATCH) drawNodes();
+    }
+    drawNodes();
   }
-  drawNodes();
+  ctx.globalAlpha = 1;
   function drawNodes() {
     for (const [fill, p] of fills) {
       if (p.n === 0) continue;
