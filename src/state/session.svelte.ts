@@ -190,13 +190,14 @@ export class SessionController {
     }
     this.isApplying = true;
     const problems: string[] = [];
-    if (options.isAnimated ?? true) this.camera()?.armTransitions?.();
     try {
       const nCells = app.dataset?.nCells ?? 0;
-      if (app.layouts.some((l) => l.key === view.layout)) app.layout = view.layout as typeof app.layout;
-      else problems.push(`the layout ${view.layout} is not available for this dataset`);
       // A gene colouring fetches its column first, so the colour changes in one go with the rest of the view.
       if (view.colorBy.startsWith('gene:')) await app.explore.loadGene(view.colorBy.slice('gene:'.length));
+      // From here on the view's changes land together; the scatter blends its colours in (story steps, links).
+      if (options.isAnimated ?? true) this.camera()?.armTransitions?.();
+      if (app.layouts.some((l) => l.key === view.layout)) app.layout = view.layout as typeof app.layout;
+      else problems.push(`the layout ${view.layout} is not available for this dataset`);
       const isColour =
         view.colorBy === 'predicted' ||
         app.categoricalColumns.includes(view.colorBy) ||
