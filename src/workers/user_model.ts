@@ -13,7 +13,13 @@ import {
   parseGeneList,
   type LoadedUserModel,
 } from '../core/model/load_model.ts';
-import { validateManifest, type ClassifierManifest, type VaeManifest } from '../core/model/manifest.ts';
+import {
+  validateManifest,
+  type ClassifierManifest,
+  type EmbeddingManifest,
+  type RegressorManifest,
+  type VaeManifest,
+} from '../core/model/manifest.ts';
 
 type Tf = typeof tfjs;
 
@@ -70,6 +76,14 @@ export type CheckedUserModel =
       spec: ClassifierSpec;
       nIn: number;
       /** Sentences said on screen when the app had to assume something (no manifest). */
+      assumptions: string[];
+    }
+  | {
+      kind: 'regressor' | 'embedding';
+      manifest: RegressorManifest | EmbeddingManifest;
+      artifacts: tfjs.io.ModelArtifacts;
+      spec: ClassifierSpec;
+      nIn: number;
       assumptions: string[];
     }
   | {
@@ -158,9 +172,29 @@ export async function checkUserModel(
         decoder.dispose();
       }
     }
-    throw new ModelFileError(
-      `manifest.json describes a ${m.kind}; Glasswing can make a classifier or a VAE the active model (use kind "classifier" or "vae").`,
-    );
+    // A regressor or an embedding: one model whose outputs are named columns or dimensions.
+    const model = await loadUserModel(tf, sorted.root);
+    try {
+      checkGeneCount(model.nIn, m.input.genes, 'in manifest.json');
+      const declared = m.kind === 'regressor' ? m.output.names.length : m.output.dim;
+      if (model.nOut !== declared) {
+        throw new ModelFileError(
+          m.kind === 'regressor'
+            ? `The model has ${model.nOut} outputs but manifest.json names ${declared} (output.names); give one name per output column.`
+            : `The model has ${model.nOut} outputs but manifest.json says output.dim ${declared}; set output.dim to ${model.nOut}.`,
+        );
+      }
+      return {
+        kind: m.kind,
+        manifest: m,
+        artifacts: model.artifacts,
+        spec: { format: model.format, outputName: model.outputName, isProbabilityOutput: false },
+        nIn: model.nIn,
+        assumptions: [],
+      };
+    } finally {
+      model.dispose();
+    }
   }
 
   if (sorted.root.size === 0 && (sorted.encoder.size > 0 || sorted.decoder.size > 0)) {
@@ -182,7 +216,7 @@ export async function checkUserModel(
     const inferred = inferModelKind(tf, model, sample);
     if (inferred.kind !== 'classifier') {
       throw new ModelFileError(
-        `${inferred.assumptions[inferred.assumptions.length - 1]} Glasswing can make only a classifier or a VAE the active model; add a manifest.json with kind "classifier" if it is one.`,
+        `${inferred.assumptions[inferred.assumptions.length - 1]} Without a manifest.json Glasswing opens only a classifier; add a manifest.json with kind "regressor" (output.names) or "embedding" (output.dim) to open this model.`,
       );
     }
     const manifest: ClassifierManifest = {
