@@ -125,6 +125,24 @@ interface ModelInput {
   rowsAt(rows: Uint32Array): Float32Array;
 }
 
+/** A model's input over `ds`: its genes through `alignment`, preprocessed as its manifest says, built per batch. */
+function modelInputOf(ds: Dataset, manifest: Manifest, alignment: AlignmentReport): ModelInput {
+  const steps = manifest.preprocessing.steps;
+  return {
+    nCells: ds.matrix.nRows,
+    nGenes: manifest.input.genes.length,
+    genes: manifest.input.genes,
+    rows: (start, count) =>
+      modelInput(
+        ds,
+        steps,
+        alignment,
+        Uint32Array.from({ length: count }, (_, i) => start + i),
+      ),
+    rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
+  };
+}
+
 const rowsTensor = (input: ModelInput, start: number, count: number) => tf.tensor2d(input.rows(start, count), [count, input.nGenes]);
 const MEAN_CHUNK_ROWS = 4096;
 
@@ -352,68 +370,15 @@ export class Engine {
   private async prepareModelInput(): Promise<ModelsView['alignment']> {
     const ds = this.requireDataset();
     const cls = this.manifests!.classifier;
-    this.alignment = await alignDataset(ds, cls.input.genes, { base: this.appBase || self.location.href, useOrthologs: this.useOrthologs });
-    const alignment = this.alignment;
-    const steps = cls.preprocessing.steps;
-    const g = cls.input.genes.length;
-    const n = ds.matrix.nRows;
-    this.x = {
-      nCells: n,
-      nGenes: g,
-      genes: cls.input.genes,
-      rows: (start, count) =>
-        modelInput(
-          ds,
-          steps,
-          alignment,
-          Uint32Array.from({ length: count }, (_, i) => start + i),
-        ),
-      rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
-    };
+    const options = { base: this.appBase || self.location.href, useOrthologs: this.useOrthologs };
+    this.alignment = await alignDataset(ds, cls.input.genes, options);
+    this.x = modelInputOf(ds, cls, this.alignment);
+    // The VAE and the extra regressor / embedding each read their own genes when they differ.
     const vae = this.manifests!.vae;
-    this.vaeX = null;
-    if (vae.input.genes.join('\n') !== cls.input.genes.join('\n')) {
-      const vaeAlignment = await alignDataset(ds, vae.input.genes, {
-        base: this.appBase || self.location.href,
-        useOrthologs: this.useOrthologs,
-      });
-      const vaeSteps = vae.preprocessing.steps;
-      this.vaeX = {
-        nCells: n,
-        nGenes: vae.input.genes.length,
-        genes: vae.input.genes,
-        rows: (start, count) =>
-          modelInput(
-            ds,
-            vaeSteps,
-            vaeAlignment,
-            Uint32Array.from({ length: count }, (_, i) => start + i),
-          ),
-        rowsAt: (rows) => modelInput(ds, vaeSteps, vaeAlignment, rows),
-      };
-    }
-    this.extraX = null;
+    const isSameGenes = vae.input.genes.join('\n') === cls.input.genes.join('\n');
+    this.vaeX = isSameGenes ? null : modelInputOf(ds, vae, await alignDataset(ds, vae.input.genes, options));
     const extra = this.extraModel?.manifest;
-    if (extra) {
-      const extraAlignment = await alignDataset(ds, extra.input.genes, {
-        base: this.appBase || self.location.href,
-        useOrthologs: this.useOrthologs,
-      });
-      const extraSteps = extra.preprocessing.steps;
-      this.extraX = {
-        nCells: n,
-        nGenes: extra.input.genes.length,
-        genes: extra.input.genes,
-        rows: (start, count) =>
-          modelInput(
-            ds,
-            extraSteps,
-            extraAlignment,
-            Uint32Array.from({ length: count }, (_, i) => start + i),
-          ),
-        rowsAt: (rows) => modelInput(ds, extraSteps, extraAlignment, rows),
-      };
-    }
+    this.extraX = extra ? modelInputOf(ds, extra, await alignDataset(ds, extra.input.genes, options)) : null;
     this.meanBaseline = null;
     this.predictions = null;
     return this.alignmentReport()!;

@@ -124,23 +124,27 @@ export async function checkUserModel(
         `The model reads covariates (${m.input.covariates.map((c) => c.name).join(', ')}) besides genes; Glasswing can run only gene-input models for now.`,
       );
     }
-    if (m.kind === 'classifier') {
+    if (m.kind === 'classifier' || m.kind === 'regressor' || m.kind === 'embedding') {
+      // One model whose outputs are class logits, named quantities or embedding dimensions.
       const model = await loadUserModel(tf, sorted.root);
       try {
         checkGeneCount(model.nIn, m.input.genes, 'in manifest.json');
-        if (model.nOut !== m.output.classes.length) {
-          throw new ModelFileError(
-            `The model has ${model.nOut} outputs but manifest.json names ${m.output.classes.length} classes; list one class per output column.`,
-          );
+        const declared = m.kind === 'classifier' ? m.output.classes.length : m.kind === 'regressor' ? m.output.names.length : m.output.dim;
+        if (model.nOut !== declared) {
+          const fix = {
+            classifier: `names ${declared} classes; list one class per output column`,
+            regressor: `names ${declared} (output.names); give one name per output column`,
+            embedding: `says output.dim ${declared}; set output.dim to ${model.nOut}`,
+          }[m.kind];
+          throw new ModelFileError(`The model has ${model.nOut} outputs but manifest.json ${fix}.`);
         }
-        return {
-          kind: 'classifier',
-          manifest: m,
+        const common = {
           artifacts: model.artifacts,
           spec: { format: model.format, outputName: model.outputName, isProbabilityOutput: false },
           nIn: model.nIn,
           assumptions: [],
         };
+        return m.kind === 'classifier' ? { kind: 'classifier', manifest: m, ...common } : { kind: m.kind, manifest: m, ...common };
       } finally {
         model.dispose();
       }
@@ -172,29 +176,7 @@ export async function checkUserModel(
         decoder.dispose();
       }
     }
-    // A regressor or an embedding: one model whose outputs are named columns or dimensions.
-    const model = await loadUserModel(tf, sorted.root);
-    try {
-      checkGeneCount(model.nIn, m.input.genes, 'in manifest.json');
-      const declared = m.kind === 'regressor' ? m.output.names.length : m.output.dim;
-      if (model.nOut !== declared) {
-        throw new ModelFileError(
-          m.kind === 'regressor'
-            ? `The model has ${model.nOut} outputs but manifest.json names ${declared} (output.names); give one name per output column.`
-            : `The model has ${model.nOut} outputs but manifest.json says output.dim ${declared}; set output.dim to ${model.nOut}.`,
-        );
-      }
-      return {
-        kind: m.kind,
-        manifest: m,
-        artifacts: model.artifacts,
-        spec: { format: model.format, outputName: model.outputName, isProbabilityOutput: false },
-        nIn: model.nIn,
-        assumptions: [],
-      };
-    } finally {
-      model.dispose();
-    }
+    throw new ModelFileError(`manifest.json describes an unknown kind of model; use "classifier", "vae", "regressor" or "embedding".`);
   }
 
   if (sorted.root.size === 0 && (sorted.encoder.size > 0 || sorted.decoder.size > 0)) {
