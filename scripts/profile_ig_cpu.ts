@@ -21,7 +21,12 @@ const header = JSON.parse(readFileSync('public/data/pbmc3k/dataset.json', 'utf8'
 const body = readFileSync('public/data/pbmc3k/dataset.bin');
 const ds = decodeCompact(header, body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength));
 const G = manifest.input.genes.length;
-const x = modelInput(ds, manifest.preprocessing.steps, alignGenes(ds.genes, manifest.input.genes), Array.from({ length: nCells }, (_, i) => i));
+const x = modelInput(
+  ds,
+  manifest.preprocessing.steps,
+  alignGenes(ds.genes, manifest.input.genes),
+  Array.from({ length: nCells }, (_, i) => i),
+);
 const model = await loadLayersModelFromDisk('models/pbmc3k-classifier');
 const stack = extractDenseStack(tf, model)!;
 const net = (t: tf.Tensor2D) => model.apply(t) as tf.Tensor2D;
@@ -40,7 +45,10 @@ await run();
 const totalMs = performance.now() - t0;
 const flopsPerRowForward = stack.layers.reduce((a, l) => a + 2 * l.kernel.shape[0] * l.kernel.shape[1], 0);
 const gflops = (2 * flopsPerRowForward * nCells * steps) / (totalMs * 1e6);
-const info = await tf.profile(run);
+const info = await tf.profile(async () => {
+  await run();
+  return [];
+});
 const byKernel = new Map<string, { ms: number; n: number }>();
 for (const k of info.kernels) {
   const e = byKernel.get(k.name) ?? { ms: 0, n: 0 };
@@ -65,7 +73,9 @@ console.log(
       gflops,
       matMul512Gflops: peak,
       ratio: gflops / peak,
-      kernels: [...byKernel.entries()].sort((p, q) => q[1].ms - p[1].ms).map(([name, e]) => ({ name, ms: Math.round(e.ms * 10) / 10, calls: e.n })),
+      kernels: [...byKernel.entries()]
+        .sort((p, q) => q[1].ms - p[1].ms)
+        .map(([name, e]) => ({ name, ms: Math.round(e.ms * 10) / 10, calls: e.n })),
     },
     null,
     1,

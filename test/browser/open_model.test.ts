@@ -308,16 +308,6 @@ type GE = {
   };
 };
 
-const IG = {
-  method: 'ig',
-  baseline: 'zeros',
-  steps: 50,
-  rule: 'gauss-legendre',
-  samples: 8,
-  noiseFraction: 0.15,
-  seed: 1,
-  reduce: 'aggregate',
-};
 /** 120 cells spread over pbmc3k. */
 const SPREAD = Array.from({ length: 120 }, (_, i) => Math.floor((i * 2638) / 120));
 
