@@ -465,30 +465,48 @@ async function predictCommand(values: Values, io: CliIo): Promise<void> {
 }
 
 /** `glasswing predict` for a regressor: cell_id, then one column per named output. */
-async function predictRegressor(values: Values, manifest: RegressorManifest, io: CliIo): Promise<void> {
+function predictRegressor(values: Values, manifest: RegressorManifest, io: CliIo): Promise<void> {
   const names = manifest.output.names;
+  return writeOutputColumns('predict', values, manifest, io, {
+    header: names,
+    fn: (model) => (x) => firstOutput(model.models.model, x),
+    label: (n) => `Predicting ${names.length} outputs for ${n}`,
+    fix: 'fix output.names',
+  });
+}
+
+/**
+ * Runs a model over every cell and writes cell_id then one column per `header` name (a regressor's
+ * predict, embed); a model whose output width differs from the manifest is an InputError.
+ */
+async function writeOutputColumns(
+  command: 'predict' | 'embed',
+  values: Values,
+  manifest: Manifest,
+  io: CliIo,
+  o: { header: string[]; fn: (model: LoadedModel) => BatchModel; label: (cells: string) => string; fix: string },
+): Promise<void> {
+  const k = o.header.length;
   const sink = new CsvSink((values.out as string | undefined) ?? '-', io);
   try {
     const p = await prepare(values, manifest, io);
-    const model = p.model.models.model;
     const n = p.data.dataset.matrix.nRows;
-    const run = stage(io, `Predicting ${names.length} outputs for ${n.toLocaleString('en-US')} cells`);
-    const k = names.length;
+    const run = stage(io, o.label(`${n.toLocaleString('en-US')} cells`));
+    const fn = o.fn(p.model);
     const out = await mapBlocks(
       p,
       rowRange(0, n),
       k,
       (x) => {
-        const y = firstOutput(model, x);
-        if (y.shape[1] !== k)
-          throw new InputError(`The model outputs ${y.shape[1]} columns but its manifest names ${k}; fix output.names.`);
+        const y = fn(x);
+        if (y.shape[1] !== k) throw new InputError(`The model outputs ${y.shape[1]} columns but its manifest says ${k}; ${o.fix}.`);
         return y;
       },
       run.progress,
     );
     run.done();
-    sink.line(provenanceLine('predict', p.model, p.data, p.dataHash, {}));
-    sink.line(['cell_id', ...names].map(csvField).join(','));
+    sink.line(provenanceLine(command, p.model, p.data, p.dataHash, {}));
+    sink.line(['cell_id', ...o.header].map(csvField).join(','));
     for (let i = 0; i < n; i++) {
       sink.line([csvField(p.data.dataset.cellIds[i]), ...Array.from(out.subarray(i * k, (i + 1) * k), formatFloat)].join(','));
     }
@@ -505,42 +523,20 @@ function latentFn(model: LoadedModel): BatchModel {
 }
 
 /** `glasswing embed`. */
-async function embedCommand(values: Values, io: CliIo): Promise<void> {
+function embedCommand(values: Values, io: CliIo): Promise<void> {
   const manifest = readManifest(required(values, 'model', 'a model folder'));
   if (manifest.kind !== 'vae' && manifest.kind !== 'embedding') {
     throw new InputError(
-      `${manifest.name} is a ${manifest.kind} model; embed needs a vae or embedding model (use predict for a classifier).`,
+      `${manifest.name} is a ${manifest.kind} model; embed needs a vae or embedding model (use predict for a classifier or regressor).`,
     );
   }
   const dim = manifest.kind === 'vae' ? manifest.output.latentDim : manifest.output.dim;
-  const sink = new CsvSink((values.out as string | undefined) ?? '-', io);
-  try {
-    const p = await prepare(values, manifest, io);
-    const n = p.data.dataset.matrix.nRows;
-    const run = stage(io, `Embedding ${n.toLocaleString('en-US')} cells`);
-    const fn = latentFn(p.model);
-    const z = await mapBlocks(
-      p,
-      rowRange(0, n),
-      dim,
-      (x) => {
-        const y = fn(x);
-        if (y.shape[1] !== dim)
-          throw new InputError(`The model outputs ${y.shape[1]} columns but its manifest says ${dim}; fix the manifest.`);
-        return y;
-      },
-      run.progress,
-    );
-    run.done();
-    sink.line(provenanceLine('embed', p.model, p.data, p.dataHash, {}));
-    sink.line(['cell_id', ...Array.from({ length: dim }, (_, j) => `z${j + 1}`)].join(','));
-    for (let i = 0; i < n; i++) {
-      sink.line([csvField(p.data.dataset.cellIds[i]), ...Array.from(z.subarray(i * dim, (i + 1) * dim), formatFloat)].join(','));
-    }
-    io.stderr(`Wrote ${n.toLocaleString('en-US')} rows to ${sink.describe()}.\n`);
-  } finally {
-    sink.close();
-  }
+  return writeOutputColumns('embed', values, manifest, io, {
+    header: Array.from({ length: dim }, (_, j) => `z${j + 1}`),
+    fn: latentFn,
+    label: (n) => `Embedding ${n}`,
+    fix: 'fix the manifest',
+  });
 }
 
 /** Dataset rows of the requested cells (InputError naming unknown ids). */

@@ -289,7 +289,11 @@ export class AppState {
 
   private async afterModelChange(models: ModelsView): Promise<void> {
     this.models = models;
-    if (this.explainSettings.target === 'output' && !models.extra) this.explainSettings = { ...this.explainSettings, target: 'logit' };
+    // An output target of a model that left (or has fewer outputs now) falls back to the class logit.
+    const outputIndex = this.explainSettings.outputIndex ?? 0;
+    if (this.explainSettings.target === 'output' && outputIndex >= this.explainOutputTargets.length) {
+      this.explainSettings = { ...this.explainSettings, target: 'logit', outputIndex: undefined };
+    }
     this.explain = null;
     this.explainSelection = null;
     this.selectedCell = null;

@@ -70,8 +70,13 @@ const snapshot = (page: Page) =>
  * Ready on a new model, shows a new error, or asks for a gene list.
  */
 async function pick(page: Page, files: string[], input = 'model-input'): Promise<Awaited<ReturnType<typeof snapshot>>> {
+  return afterModelAction(page, () => page.setInputFiles(`[data-testid="${input}"]`, files));
+}
+
+/** Runs `action` (picking or dropping model files), then waits as `pick` describes. */
+async function afterModelAction(page: Page, action: () => Promise<void>): Promise<Awaited<ReturnType<typeof snapshot>>> {
   const before = await snapshot(page);
-  await page.setInputFiles(`[data-testid="${input}"]`, files);
+  await action();
   await page.waitForFunction(
     ({ hash, nErrors }) => {
       const app = (globalThis as unknown as G).glasswing.app;
@@ -246,21 +251,8 @@ async function drop(page: Page, paths: string[]): Promise<void> {
   await page.dispatchEvent('[role="application"]', 'drop', { dataTransfer });
 }
 
-/** Waits until a drop was handled the way `pick` waits for a picked file. */
-async function afterDrop(page: Page, paths: string[]): Promise<Awaited<ReturnType<typeof snapshot>>> {
-  const before = await snapshot(page);
-  await drop(page, paths);
-  await page.waitForFunction(
-    ({ hash, nErrors }) => {
-      const app = (globalThis as unknown as G).glasswing.app;
-      if (app.errors.length > nErrors || app.geneListPrompt) return true;
-      return app.status.startsWith('Ready') && (app.models?.modelHash ?? '') !== hash && app.predictions !== null && app.latent !== null;
-    },
-    { hash: before.hash, nErrors: before.errors.length },
-    { timeout: 240_000, polling: 250 },
-  );
-  return snapshot(page);
-}
+/** Drops `paths` and waits the way `pick` waits for a picked file. */
+const afterDrop = (page: Page, paths: string[]) => afterModelAction(page, () => drop(page, paths));
 
 /** pbmc3k as the app serves it, and a model's input for every cell through that model's own genes. */
 function pbmc3kInput(manifest: Manifest): Float32Array {
@@ -411,7 +403,31 @@ describe('regressor and embedding models in the app', () => {
     expect(explained.many.genes).toBe(500);
     expect(explained.many.path).toBe('dense-backprop');
     expect(explained.many.delta!.worst).toBeLessThan(0.01);
+    // The same through the panels: Explain's target picker, then Groups & model over the cells predicted class 1.
+    await page.selectOption('[data-testid="explain-target"]', 'output:1');
+    await page.evaluate((c) => (globalThis as unknown as G).glasswing.app.explainCell(c), SPREAD[3]);
+    expect(await page.textContent('[data-testid="explain-panel"] h3')).toBe('What drives t_cell_score?');
+    expect(Number(await page.getAttribute('[data-testid="ig-delta"]', 'data-delta-rel'))).toBeLessThan(0.01);
     await page.screenshot({ path: join(tmpdir(), 'glasswing-regressor.png') });
+    await page.click('[data-testid="tab-groups"]');
+    await page.selectOption('[data-testid="attr-target"]', 'output:1');
+    await page.selectOption('[data-testid="attr-scope"]', 'predicted:0');
+    await page.click('[data-testid="attr-explain"]');
+    await page.waitForSelector('[data-testid="attr-table"] tbody tr', { timeout: 180_000 });
+    const table = await page.evaluate(() => {
+      const app = (globalThis as unknown as { glasswing: { app: { explainSelection: { label: string; genes: string[] } } } }).glasswing.app;
+      return {
+        label: app.explainSelection.label,
+        nGenes: app.explainSelection.genes.length,
+        rows: document.querySelectorAll('[data-testid="attr-table"] tbody tr').length,
+      };
+    });
+    expect(table.label).toMatch(/t_cell_score \(regressor\)/);
+    expect(table.nGenes).toBe(500);
+    expect(table.rows).toBe(20);
+    await page.screenshot({ path: join(tmpdir(), 'glasswing-regressor-groups.png') });
+    await page.click('[data-testid="tab-explain"]');
+    await page.selectOption('[data-testid="explain-target"]', 'logit');
   });
 
   it('an embedding: its dims are a layout equal to Node within 1e-5; IG on a dimension is complete', async () => {
