@@ -378,7 +378,9 @@ export class AppState {
       app: `glasswing ${__APP_VERSION__}`,
       datasetName: this.dataset?.name,
       datasetHash: this.dataset?.hash,
-      modelName: this.models ? [this.models.classifier.name, this.models.vae.name].join(' + ') : undefined,
+      modelName: this.models
+        ? [this.models.classifier.name, this.models.vae.name, ...(this.models.extra ? [this.models.extra.name] : [])].join(' + ')
+        : undefined,
       modelHash: this.models?.modelHash,
       backend: this.backend?.backend,
       date: new Date().toISOString(),
