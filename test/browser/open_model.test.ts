@@ -254,6 +254,17 @@ async function drop(page: Page, paths: string[]): Promise<void> {
 /** Drops `paths` and waits the way `pick` waits for a picked file. */
 const afterDrop = (page: Page, paths: string[]) => afterModelAction(page, () => drop(page, paths));
 
+/** Opens a fixture model folder (model.json, weights.bin, manifest.json) with the file picker; no new error may appear. */
+async function openFixture(page: Page, fx: string): Promise<Awaited<ReturnType<typeof snapshot>>> {
+  const s = await pick(
+    page,
+    ['model.json', 'weights.bin', 'manifest.json'].map((f) => join(fx, f)),
+  );
+  // The earlier tests' deliberate errors (a missing shard, a short gene list) stay listed.
+  expect(s.errors.filter((e) => !/missing|short_genes/.test(e))).toEqual([]);
+  return s;
+}
+
 /** pbmc3k as the app serves it, and a model's input for every cell through that model's own genes. */
 function pbmc3kInput(manifest: Manifest): Float32Array {
   const header = JSON.parse(readFileSync('public/data/pbmc3k/dataset.json', 'utf8')) as CompactHeader;
@@ -340,11 +351,7 @@ describe('regressor and embedding models in the app', () => {
   it('a regressor: its 3 outputs become pred:NAME colour columns equal to Node within 1e-5; IG on an output is complete', async () => {
     const { page } = session;
     const fx = 'test/fixtures/models/regressor';
-    const s = await pick(
-      page,
-      ['model.json', 'weights.bin', 'manifest.json'].map((f) => join(fx, f)),
-    );
-    expect(s.errors.filter((e) => !/missing|short_genes/.test(e))).toEqual([]);
+    await openFixture(page, fx);
     const { manifest, y } = await nodeOutputs(fx);
     const names = (manifest as Extract<Manifest, { kind: 'regressor' }>).output.names;
     const got = await page.evaluate((keys) => {
@@ -433,11 +440,7 @@ describe('regressor and embedding models in the app', () => {
   it('an embedding: its dims are a layout equal to Node within 1e-5; IG on a dimension is complete', async () => {
     const { page } = session;
     const fx = 'test/fixtures/models/embedding';
-    const s = await pick(
-      page,
-      ['model.json', 'weights.bin', 'manifest.json'].map((f) => join(fx, f)),
-    );
-    expect(s.errors.filter((e) => !/missing|short_genes/.test(e))).toEqual([]);
+    await openFixture(page, fx);
     const { y } = await nodeOutputs(fx);
     // A regressor's columns leave with it.
     expect(
@@ -518,11 +521,7 @@ describe('regressor and embedding models in the app', () => {
       }, SPREAD);
     const before = await run();
     const fx = 'test/fixtures/models/classifier_subset';
-    const s = await pick(
-      page,
-      ['model.json', 'weights.bin', 'manifest.json'].map((f) => join(fx, f)),
-    );
-    expect(s.errors.filter((e) => !/missing|short_genes/.test(e))).toEqual([]);
+    const s = await openFixture(page, fx);
     expect(s.nGenes).toBe(1000);
     const { y } = await nodeOutputs(fx);
     // The classifier reads its own 1,000 genes: its probabilities equal softmax of Node's logits.
