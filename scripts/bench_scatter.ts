@@ -228,8 +228,7 @@ export async function benchScatter(appUrl: string, log: Log): Promise<Rec> {
       )) as Rec;
       const reps: Rec[] = [];
       // One warm-up per path (first allocation of the value buffer, shader warm-up), not counted.
-      for (const path of ['cpu', 'gpu'])
-        await page.evaluate(([s, p]) => (globalThis as any).scatterBench.recolour(s, p), ['G20', path]); // eslint-disable-line @typescript-eslint/no-explicit-any
+      for (const path of ['cpu', 'gpu']) await page.evaluate(([s, p]) => (globalThis as any).scatterBench.recolour(s, p), ['G20', path]); // eslint-disable-line @typescript-eslint/no-explicit-any
       for (let r = 0; r < RECOLOUR_REPS; r++) {
         // Alternate genes so each rep reads and draws a different column: G10 (~10 % of cells), G40 (~3 %).
         const gene = r % 2 === 0 ? 'G10' : 'G40';
@@ -238,7 +237,10 @@ export async function benchScatter(appUrl: string, log: Log): Promise<Rec> {
           reps.push({ gene, ...((await page.evaluate(([s, p]) => (globalThis as any).scatterBench.recolour(s, p), [gene, path])) as Rec) }); // eslint-disable-line @typescript-eslint/no-explicit-any
       }
       const medianOf = (path: string, key: string) => {
-        const xs = reps.filter((r) => r.path === path).map((r) => r[key] as number).sort((a, b) => a - b);
+        const xs = reps
+          .filter((r) => r.path === path)
+          .map((r) => r[key] as number)
+          .sort((a, b) => a - b);
         return round(xs[xs.length >> 1]);
       };
       const keys = ['totalMs', 'engineCallMs', 'workerExtractMs', 'colourMapMs', 'uploadMs', 'frameMs', 'gpuFinishMs'];

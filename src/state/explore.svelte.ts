@@ -17,6 +17,7 @@ import {
   type ContinuousMapName,
   type Domain,
 } from '../core/color/colormap.ts';
+import { categoricalLut, codesToValues, VALUE_LUT_SIZE, type ValueColoring } from '../core/color/value_coloring.ts';
 
 /** A colouring by category: codes `[nCells]` (-1 = missing) into `categories`, with a palette. */
 export interface CategoricalColoring {
@@ -380,6 +381,46 @@ export class ExploreState {
     if (mask && mask.length === nCells) greyOutside(rgba, mask);
     return rgba;
   }
+
+  /**
+   * The same colouring in GPU form (values + LUT + selection mask), which the scatter maps in its
+   * shader: a recolour then uploads one Float32 per cell instead of mapping every cell here. Null
+   * for no colouring, or more categories than the shader's palette texture holds (the RGBA path then).
+   */
+  valueColoring(coloring: Coloring | null, nCells: number): ValueColoring | null {
+    if (!coloring) return null;
+    const mask = this.app.selection.primary;
+    const selection = mask && mask.length === nCells ? mask : null;
+    if (coloring.kind === 'continuous') {
+      if (coloring.values.length !== nCells) return null;
+      return {
+        kind: 'continuous',
+        values: coloring.values,
+        lut: this.lut(coloring.map),
+        domain: coloring.domain,
+        alpha: 235,
+        mask: selection,
+      };
+    }
+    // The CPU path wraps codes by the palette's length; the shader by the LUT's: equal up to 256 categories.
+    if (coloring.categories.length > VALUE_LUT_SIZE || coloring.codes.length !== nCells) return null;
+    let values = this.codeValues.get(coloring.codes);
+    if (!values) {
+      values = codesToValues(coloring.codes);
+      this.codeValues.set(coloring.codes, values);
+    }
+    return {
+      kind: 'categorical',
+      values,
+      lut: categoricalLut(coloring.palette, coloring.categories.length, this.app.hiddenCategories),
+      domain: [0, 1],
+      alpha: 235,
+      mask: selection,
+    };
+  }
+
+  // Category codes as float32, converted once per codes array (a recolour by the same column reuses it).
+  private codeValues = new WeakMap<Int32Array, Float32Array>();
 
   private luts = new Map<ContinuousMapName, Uint8Array>();
   private lut(name: ContinuousMapName): Uint8Array {
