@@ -17,6 +17,7 @@ import {
   type ContinuousMapName,
   type Domain,
 } from '../core/color/colormap.ts';
+import { clippedDomain, type ClippedDomain } from '../core/color/percentile.ts';
 import { categoricalLut, codesToValues, VALUE_LUT_SIZE, type ValueColoring } from '../core/color/value_coloring.ts';
 
 /** A colouring by category: codes `[nCells]` (-1 = missing) into `categories`, with a palette. */
@@ -42,6 +43,8 @@ export interface ContinuousColoring {
   isSigned: boolean;
   map: ContinuousMapName;
   domain: Domain;
+  /** Set when `domain` was clipped at percentiles (clipPercentile) and cells lie beyond it; null for the full range. */
+  clip: Pick<ClippedDomain, 'low' | 'high'> | null;
 }
 
 export type Coloring = CategoricalColoring | ContinuousColoring;
@@ -76,6 +79,11 @@ export class ExploreState {
   /** The two latent dimensions of the 'latent_dims' layout (0-based). */
   latentDims = $state<[number, number]>([0, 1]);
   sequentialMap = $state<ContinuousMapName>('viridis');
+  /**
+   * Continuous colours span the central band up to this percentile (99: p1–p99; for signed
+   * columns ±p99 of |value|), or the full range when null. Fixed ranges (confidence, entropy) stay full.
+   */
+  clipPercentile = $state<number | null>(null);
   divergingMap = $state<ContinuousMapName>('RdBu');
   exprPca = $state.raw<ComputedLayout | null>(null);
   umapLatent = $state.raw<ComputedLayout | null>(null);
@@ -310,6 +318,7 @@ export class ExploreState {
       );
       // Fixed, meaningful ranges: probability 0..1; entropy 0..log2(k) bits.
       col.domain = isConfidence ? [0, 1] : [0, Math.log2(Math.max(2, k))];
+      col.clip = null;
       return col;
     }
     if (key === 'predicted' && app.predictions) {
@@ -347,6 +356,8 @@ export class ExploreState {
   }
 
   private continuous(key: string, title: string, units: string, values: Float32Array, isSigned: boolean): ContinuousColoring {
+    const pct = this.clipPercentile;
+    const clipped = pct === null ? null : this.clipped(values, isSigned, pct);
     return {
       kind: 'continuous',
       key,
@@ -355,8 +366,26 @@ export class ExploreState {
       values,
       isSigned,
       map: isSigned ? this.divergingMap : this.sequentialMap,
-      domain: continuousDomain(values, isSigned),
+      domain: clipped ? clipped.domain : continuousDomain(values, isSigned),
+      clip: clipped && (clipped.low || clipped.high) ? { low: clipped.low, high: clipped.high } : null,
     };
+  }
+
+  // Percentile domains per column and setting: `coloring` is a getter, read on every change of the app.
+  private clipCache = new WeakMap<Float32Array, Map<string, ClippedDomain>>();
+  private clipped(values: Float32Array, isSigned: boolean, pct: number): ClippedDomain {
+    let byKey = this.clipCache.get(values);
+    if (!byKey) {
+      byKey = new Map();
+      this.clipCache.set(values, byKey);
+    }
+    const key = `${isSigned}:${pct}`;
+    let out = byKey.get(key);
+    if (!out) {
+      out = clippedDomain(values, isSigned, pct);
+      byKey.set(key, out);
+    }
+    return out;
   }
 
   /** Per-cell counts of each category of a categorical colouring. */
