@@ -143,7 +143,7 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
   };
   // The density pass reads RGBA; for a value colouring it is mapped on the CPU once, when first needed.
   let densityRgbaFor: ValueColoring | null = null;
-  let view: ViewAffine = IDENTITY;
+  const view: ViewAffine = { ...IDENTITY };
   let diameterCssPx = 4;
   let opacity = 1;
   let isDensity = false;
@@ -363,7 +363,11 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
       uploadValueColoring();
     },
     setView(next) {
-      view = { ...next };
+      // Copied into the renderer's own object: called on every pan frame, so nothing is allocated.
+      view.scaleX = next.scaleX;
+      view.scaleY = next.scaleY;
+      view.translateX = next.translateX;
+      view.translateY = next.translateY;
     },
     setPointSize(diameterPx) {
       diameterCssPx = diameterPx;
