@@ -203,7 +203,13 @@ export async function benchScatter(appUrl: string, log: Log): Promise<Rec> {
         }
         log(`  ${JSON.stringify(frames[`reglScatterplot_${n}`])}`);
         // Free its buffers before our next size.
-        await reglPage.evaluate(() => (globalThis as unknown as { plot?: { destroy(): void } }).plot?.destroy()).catch(() => {});
+        await reglPage
+          .evaluate(() => {
+            const w = globalThis as unknown as { plot?: { destroy(): void } };
+            w.plot?.destroy();
+            w.plot = undefined;
+          })
+          .catch(() => {});
         await page.bringToFront();
       }
     }
@@ -318,7 +324,7 @@ export async function benchScatter(appUrl: string, log: Log): Promise<Rec> {
     `Recolour: totalMs = engine call (CSC column read + log1p(CP10k) in the worker, transfer) + colour mapping + upload (waited for on the GPU by a 1-pixel read-back) + the next animation frame, whose draw call shows the new colours (last session's definition). gpuFinishMs, apart, is how long the GPU then takes to finish rasterising that frame: on SwiftShader, seconds for 2M discs, the same for both paths (no hardware GPU was measured here). gpuMapping uploads the Float32 values (bufferSubData) and maps them in the vertex shader through a 256-texel viridis LUT (colourMapMs is then only the domain scan); cpuMappingBaseline is the old path (viridis lookup per cell on the main thread, RGBA upload), run in the same reps. The synthetic matrix detects gene j in ~30 %/(1 + j/5) of cells (counts 1..8); cscMs is the one-time CSC build.`,
   );
   notes.push(
-    `UMAP: 12 Gaussian blobs on a 4-D structure mapped linearly into ${UMAP_DIM}-D (plus noise); both runs use umap-js ${readVersion('umap-js')} with nNeighbors 15, its default epochs for n, seed 1; 'ours' is exact kNN (tf.matMul against X transposed once, on the engine's backend) + umap-js's fuzzy graph and SGD ported to typed arrays; 'umapJs' is umap-js alone (NN-descent); each run has its own time limit, and a umap-js run that did not finish gives speedupAtLeast. kNN preservation = mean fraction of each checked cell's 15 exact input-space neighbours among its 15 layout neighbours (checkedCells: a regular subsample).`,
+    `UMAP: 12 Gaussian blobs on a 4-D structure mapped linearly into ${UMAP_DIM}-D (plus noise); both runs use umap-js ${readVersion('umap-js')} with nNeighbors 15, its default epochs for n, seed 1; 'ours' is exact kNN (tf.matMul against X transposed once, on the engine's backend, the best candidates re-ranked in float64) + umap-js's fuzzy graph and SGD ported to typed arrays; 'umapJs' is umap-js alone (NN-descent); each run has its own time limit, and a umap-js run that did not finish gives speedupAtLeast. kNN preservation = mean fraction of each checked cell's 15 exact input-space neighbours among its 15 layout neighbours (checkedCells: a regular subsample). One seed only: across seeds the figure moves by about ±0.002 at 10k for both (npx tsx scripts/umap_seeds.ts 10000 4 compares them over seeds).`,
   );
   if (String(out.renderer).includes('SwiftShader'))
     notes.push('WebGL runs on SwiftShader (a CPU rasteriser, no GPU): frame times are for information only (ISSUE-NOTES).');

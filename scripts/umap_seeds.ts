@@ -1,7 +1,7 @@
 /**
  * UMAP quality over seeds (issue 5): kNN preservation of our UMAP (exact kNN, random or PCA init)
  * against umap-js (NN-descent, random init), same 15 neighbours and epochs, on the bench's
- * embedded blobs. Node, tfjs wasm. Usage: npx tsx scripts/umap_seeds.ts [n=10000] [seeds=5] [which=ours-random,ours-pca,umap-js]
+ * embedded blobs. Node, tfjs wasm. Usage: npx tsx scripts/umap_seeds.ts [n=10000] [seeds=5] [which=ours-random,ours-pca,umap-js] [firstSeed=1]
  */
 import * as tf from '@tensorflow/tfjs';
 import { useWasmBackend } from './node_tf.ts';
@@ -12,6 +12,7 @@ import { umapLayout } from '../src/core/embedding/umap.ts';
 const n = Number(process.argv[2] ?? 10_000);
 const nSeeds = Number(process.argv[3] ?? 5);
 const which = (process.argv[4] ?? 'ours-random,ours-pca,umap-js').split(',');
+const firstSeed = Number(process.argv[5] ?? 1);
 const dim = 30;
 await useWasmBackend();
 const { x } = embeddedBlobs(n, dim, 4, 12, 3);
@@ -19,7 +20,7 @@ const step = Math.max(1, Math.floor(n / 5000));
 const rows = Array.from({ length: Math.ceil(n / step) }, (_, i) => i * step).filter((i) => i < n);
 const input = await knnMatMul(tf, x, n, dim, 15, { queryRows: rows });
 const results: Record<string, number[]> = {};
-for (let seed = 1; seed <= nSeeds; seed++) {
+for (let seed = firstSeed; seed < firstSeed + nSeeds; seed++) {
   for (const w of which) {
     const t0 = Date.now();
     const r =
