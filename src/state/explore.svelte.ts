@@ -78,6 +78,8 @@ export class ExploreState {
   selectMode = $state<'replace' | 'add' | 'subtract'>('replace');
   /** The two latent dimensions of the 'latent_dims' layout (0-based). */
   latentDims = $state<[number, number]>([0, 1]);
+  /** The two dimensions of the open embedding model's 'embedding_dims' layout (0-based). */
+  embeddingDims = $state<[number, number]>([0, 1]);
   sequentialMap = $state<ContinuousMapName>('viridis');
   /**
    * Continuous colours span the central band up to this percentile (99: p1–p99; for signed
@@ -116,6 +118,7 @@ export class ExploreState {
     this.pendingGenes = new Set();
     this.geneError = null;
     this.latentDims = [0, 1];
+    this.embeddingDims = [0, 1];
   }
 
   get nCells(): number {
@@ -134,6 +137,10 @@ export class ExploreState {
       out.push({ key: 'latent_dims', label: 'Latent dims', isComputed: true });
       out.push({ key: 'umap_latent', label: 'UMAP (latent)', isComputed: this.umapLatent !== null });
     }
+    const extra = this.app.extraOutputs;
+    if (extra?.kind === 'embedding' && extra.nOut >= 2) {
+      out.push({ key: 'embedding_dims', label: `${extra.name} dims`, isComputed: true });
+    }
     if (this.app.models) {
       out.push({ key: 'expr_pca', label: 'PCA (expression)', isComputed: this.exprPca !== null });
       out.push({ key: 'umap_expr', label: 'UMAP (expression)', isComputed: this.umapExpr !== null });
@@ -146,6 +153,8 @@ export class ExploreState {
     switch (key) {
       case 'latent_dims':
         return this.latentDimsXY;
+      case 'embedding_dims':
+        return this.embeddingDimsXY;
       case 'expr_pca':
         return this.exprPca?.coords ?? null;
       case 'umap_latent':
@@ -162,6 +171,10 @@ export class ExploreState {
     switch (key) {
       case 'latent_dims':
         return [`z${this.latentDims[0] + 1} (latent mean)`, `z${this.latentDims[1] + 1} (latent mean)`];
+      case 'embedding_dims': {
+        const name = this.app.extraOutputs?.name ?? 'embedding';
+        return [`${name} dim ${this.embeddingDims[0] + 1}`, `${name} dim ${this.embeddingDims[1] + 1}`];
+      }
       case 'expr_pca': {
         const e = this.exprPca?.explained ?? [0, 0];
         return [`expression PC1 (${(e[0] * 100).toFixed(0)}%)`, `expression PC2 (${(e[1] * 100).toFixed(0)}%)`];
@@ -175,22 +188,30 @@ export class ExploreState {
     }
   }
 
-  private latentDimsCache: { z: Float32Array; dims: string; xy: Float32Array } | null = null;
+  private dimsCache = new Map<string, { z: Float32Array; dims: string; xy: Float32Array }>();
 
   private get latentDimsXY(): Float32Array | null {
     const latent = this.app.latent;
-    if (!latent) return null;
-    const [a, b] = this.latentDims;
+    return latent ? this.twoDims('latent', latent.z, latent.latentDim, this.latentDims) : null;
+  }
+
+  private get embeddingDimsXY(): Float32Array | null {
+    const extra = this.app.extraOutputs;
+    return extra?.kind === 'embedding' ? this.twoDims('embedding', extra.values, extra.nOut, this.embeddingDims) : null;
+  }
+
+  /** Columns `a`, `b` of `z` `[n, d]` as `[n * 2]` positions, cached per source and pair. */
+  private twoDims(source: string, z: Float32Array, d: number, [a, b]: [number, number]): Float32Array {
     const key = `${a},${b}`;
-    if (this.latentDimsCache?.z === latent.z && this.latentDimsCache.dims === key) return this.latentDimsCache.xy;
-    const d = latent.latentDim;
-    const n = latent.z.length / d;
+    const hit = this.dimsCache.get(source);
+    if (hit?.z === z && hit.dims === key) return hit.xy;
+    const n = z.length / d;
     const xy = new Float32Array(n * 2);
     for (let i = 0; i < n; i++) {
-      xy[2 * i] = latent.z[i * d + a];
-      xy[2 * i + 1] = latent.z[i * d + b];
+      xy[2 * i] = z[i * d + a];
+      xy[2 * i + 1] = z[i * d + b];
     }
-    this.latentDimsCache = { z: latent.z, dims: key, xy };
+    this.dimsCache.set(source, { z, dims: key, xy });
     return xy;
   }
 
