@@ -17,6 +17,8 @@ import {
   type ContinuousMapName,
   type Domain,
 } from '../core/color/colormap.ts';
+import { clippedDomain, type ClippedDomain } from '../core/color/percentile.ts';
+import { categoricalLut, codesToValues, VALUE_LUT_SIZE, type ValueColoring } from '../core/color/value_coloring.ts';
 
 /** A colouring by category: codes `[nCells]` (-1 = missing) into `categories`, with a palette. */
 export interface CategoricalColoring {
@@ -41,6 +43,8 @@ export interface ContinuousColoring {
   isSigned: boolean;
   map: ContinuousMapName;
   domain: Domain;
+  /** Set when `domain` was clipped at percentiles (clipPercentile) and cells lie beyond it; null for the full range. */
+  clip: Pick<ClippedDomain, 'low' | 'high'> | null;
 }
 
 export type Coloring = CategoricalColoring | ContinuousColoring;
@@ -77,6 +81,11 @@ export class ExploreState {
   /** The two dimensions of the open embedding model's 'embedding_dims' layout (0-based). */
   embeddingDims = $state<[number, number]>([0, 1]);
   sequentialMap = $state<ContinuousMapName>('viridis');
+  /**
+   * Continuous colours span the central band up to this percentile (99: p1–p99; for signed
+   * columns ±p99 of |value|), or the full range when null. Fixed ranges (confidence, entropy) stay full.
+   */
+  clipPercentile = $state<number | null>(null);
   divergingMap = $state<ContinuousMapName>('RdBu');
   exprPca = $state.raw<ComputedLayout | null>(null);
   umapLatent = $state.raw<ComputedLayout | null>(null);
@@ -330,6 +339,7 @@ export class ExploreState {
       );
       // Fixed, meaningful ranges: probability 0..1; entropy 0..log2(k) bits.
       col.domain = isConfidence ? [0, 1] : [0, Math.log2(Math.max(2, k))];
+      col.clip = null;
       return col;
     }
     if (key === 'predicted' && app.predictions) {
@@ -367,6 +377,8 @@ export class ExploreState {
   }
 
   private continuous(key: string, title: string, units: string, values: Float32Array, isSigned: boolean): ContinuousColoring {
+    const pct = this.clipPercentile;
+    const clipped = pct === null ? null : this.clipped(values, isSigned, pct);
     return {
       kind: 'continuous',
       key,
@@ -375,8 +387,26 @@ export class ExploreState {
       values,
       isSigned,
       map: isSigned ? this.divergingMap : this.sequentialMap,
-      domain: continuousDomain(values, isSigned),
+      domain: clipped ? clipped.domain : continuousDomain(values, isSigned),
+      clip: clipped && (clipped.low || clipped.high) ? { low: clipped.low, high: clipped.high } : null,
     };
+  }
+
+  // Percentile domains per column and setting: `coloring` is a getter, read on every change of the app.
+  private clipCache = new WeakMap<Float32Array, Map<string, ClippedDomain>>();
+  private clipped(values: Float32Array, isSigned: boolean, pct: number): ClippedDomain {
+    let byKey = this.clipCache.get(values);
+    if (!byKey) {
+      byKey = new Map();
+      this.clipCache.set(values, byKey);
+    }
+    const key = `${isSigned}:${pct}`;
+    let out = byKey.get(key);
+    if (!out) {
+      out = clippedDomain(values, isSigned, pct);
+      byKey.set(key, out);
+    }
+    return out;
   }
 
   /** Per-cell counts of each category of a categorical colouring. */
@@ -401,6 +431,46 @@ export class ExploreState {
     if (mask && mask.length === nCells) greyOutside(rgba, mask);
     return rgba;
   }
+
+  /**
+   * The same colouring in GPU form (values + LUT + selection mask), which the scatter maps in its
+   * shader: a recolour then uploads one Float32 per cell instead of mapping every cell here. Null
+   * for no colouring, or more categories than the shader's palette texture holds (the RGBA path then).
+   */
+  valueColoring(coloring: Coloring | null, nCells: number): ValueColoring | null {
+    if (!coloring) return null;
+    const mask = this.app.selection.primary;
+    const selection = mask && mask.length === nCells ? mask : null;
+    if (coloring.kind === 'continuous') {
+      if (coloring.values.length !== nCells) return null;
+      return {
+        kind: 'continuous',
+        values: coloring.values,
+        lut: this.lut(coloring.map),
+        domain: coloring.domain,
+        alpha: 235,
+        mask: selection,
+      };
+    }
+    // The CPU path wraps codes by the palette's length; the shader by the LUT's: equal up to 256 categories.
+    if (coloring.categories.length > VALUE_LUT_SIZE || coloring.codes.length !== nCells) return null;
+    let values = this.codeValues.get(coloring.codes);
+    if (!values) {
+      values = codesToValues(coloring.codes);
+      this.codeValues.set(coloring.codes, values);
+    }
+    return {
+      kind: 'categorical',
+      values,
+      lut: categoricalLut(coloring.palette, coloring.categories.length, this.app.hiddenCategories),
+      domain: [0, 1],
+      alpha: 235,
+      mask: selection,
+    };
+  }
+
+  // Category codes as float32, converted once per codes array (a recolour by the same column reuses it).
+  private codeValues = new WeakMap<Int32Array, Float32Array>();
 
   private luts = new Map<ContinuousMapName, Uint8Array>();
   private lut(name: ContinuousMapName): Uint8Array {
