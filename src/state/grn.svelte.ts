@@ -236,12 +236,7 @@ export class GrnState {
   /** Shows `graph` (positions from its layout; pins that are no longer nodes are dropped). */
   setGraph(graph: GrnGraph): void {
     this.graph = graph;
-    const xy = new Float32Array(graph.nodes.length * 2);
-    graph.nodes.forEach((n, i) => {
-      xy[2 * i] = n.x;
-      xy[2 * i + 1] = n.y;
-    });
-    this.positions = xy;
+    this.positions = graph.positions;
     const ids = new Set(graph.nodes.map((n) => n.id));
     this.pinned = new Set([...this.pinned].filter((id) => ids.has(id)));
   }

@@ -326,3 +326,112 @@ describe('the gene-regulation view', () => {
     expect(session.foreign).toEqual([]);
   });
 });
+
+describe('a large graph on the canvas path', () => {
+  /** Decodes two PNG screenshots in the page: mean |difference| per channel (0–255) and the share of non-white pixels in each. */
+  async function compare(a: Buffer, b: Buffer): Promise<{ meanAbs: number; inkA: number; inkB: number }> {
+    return session.page.evaluate(
+      async ([a64, b64]) => {
+        const decode = async (s: string) => {
+          // Not fetch(data:): the app's CSP allows no such connection.
+          const bytes = Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
+          const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+          const c = new OffscreenCanvas(bmp.width, bmp.height);
+          const ctx = c.getContext('2d')!;
+          ctx.drawImage(bmp, 0, 0);
+          return ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+        };
+        const [pa, pb] = [await decode(a64), await decode(b64)];
+        let sum = 0;
+        let inkA = 0;
+        let inkB = 0;
+        for (let i = 0; i < pa.length; i += 4) {
+          for (let c = 0; c < 3; c++) sum += Math.abs(pa[i + c] - pb[i + c]);
+          if (pa[i] + pa[i + 1] + pa[i + 2] < 720) inkA++;
+          if (pb[i] + pb[i + 1] + pb[i + 2] < 720) inkB++;
+        }
+        const n = pa.length / 4;
+        return { meanAbs: sum / (3 * n), inkA: inkA / n, inkB: inkB / n };
+      },
+      [a.toString('base64'), b.toString('base64')] as const,
+    );
+  }
+
+  it("draws MYC's regulon (> 500 genes) the same with cached layers, a full redraw, last session's path and WebGL2, and screenshots it", async () => {
+    const { page } = session;
+    // A taller panel, as a user would drag it for a big graph; then lay the regulon out for that size.
+    const bar = (await page.locator('.resizer').boundingBox())!;
+    await page.mouse.move(bar.x + bar.width / 2, bar.y + 3);
+    await page.mouse.down();
+    await page.mouse.move(bar.x + bar.width / 2, 380, { steps: 5 });
+    await page.mouse.up();
+    const size = await page.evaluate(async () => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as G['glasswing']['grn'] & { maxNeighbours: number };
+      grn.mode = 'regulon';
+      grn.tf = 'MYC';
+      grn.maxNeighbours = 800;
+      await new Promise((r) => setTimeout(r, 300));
+      await grn.refresh();
+      return { nodes: grn.graph!.nodes.length, links: grn.graph!.links.length };
+    });
+    expect(size.nodes).toBeGreaterThan(500);
+    expect(size.links).toBeGreaterThan(2000);
+    // No GPU here: WebGL2 is SwiftShader, so the app picks Canvas 2D (WebGL2 only on a real GPU).
+    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
+    const drawing = page.locator('[data-testid="regulation-graph"]');
+    await page.mouse.move(5, 5);
+    // Past SETTLE_MS the layers are redrawn at the current view.
+    await page.waitForTimeout(600);
+    mkdirSync('test/output', { recursive: true });
+    const layers = await drawing.screenshot({ path: 'test/output/grn_large.png' });
+    await page.locator('.graph-panel, [data-testid="grn-legend"]').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'test/output/grn_large_page.png' });
+
+    const setPath = (renderer: string, path: string) =>
+      page.evaluate(
+        ([r, p]) => {
+          const grn = (globalThis as unknown as G).glasswing.grn as unknown as { rendererOverride: string | null; canvasPath: string };
+          grn.rendererOverride = r === 'auto' ? null : r;
+          grn.canvasPath = p;
+        },
+        [renderer, path] as const,
+      );
+    const settled = async () => {
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.waitForTimeout(600);
+      return drawing.screenshot();
+    };
+    await setPath('canvas', 'redraw');
+    const redraw = await settled();
+    await setPath('canvas', 'baseline');
+    const baseline = await settled();
+    await setPath('webgl', 'layers');
+    await expect.poll(() => page.locator('[data-testid="graph-gl"]').count()).toBe(1);
+    const webgl = await settled();
+
+    // A panned view is the negative control: it must differ far more than the renderers differ from each other.
+    await setPath('auto', 'layers');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const box = (await drawing.boundingBox())!;
+    await page.mouse.move(box.x + 8, box.y + 8);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 48, box.y + 28, { steps: 4 });
+    await page.mouse.up();
+    await page.mouse.move(5, 5);
+    const panned = await settled();
+
+    const vsRedraw = await compare(layers, redraw);
+    const vsBaseline = await compare(layers, baseline);
+    const vsWebgl = await compare(baseline, webgl);
+    const vsPanned = await compare(layers, panned);
+    console.log(JSON.stringify({ size, vsRedraw, vsBaseline, vsWebgl, vsPanned }));
+    // The picture has ink (edges, discs, labels), and the same view drawn each way agrees closely.
+    expect(vsBaseline.inkA).toBeGreaterThan(0.1);
+    expect(vsRedraw.meanAbs).toBeLessThan(1);
+    expect(vsBaseline.meanAbs).toBeLessThan(4);
+    expect(vsWebgl.meanAbs).toBeLessThan(6);
+    expect(vsPanned.meanAbs).toBeGreaterThan(3 * Math.max(vsBaseline.meanAbs, vsWebgl.meanAbs));
+    expect(session.pageErrors).toEqual([]);
+    expect(session.foreign).toEqual([]);
+  });
+});

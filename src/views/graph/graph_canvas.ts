@@ -5,7 +5,7 @@
  * and the baseline the benchmark measures it against.
  */
 import type { GrnGraph } from '../../workers/grn_protocol.ts';
-import { edgeColor, edgeEnd, edgeWidth, nodeFill, nodeRadius, type Encoding } from './encoding.ts';
+import { edgeColor, edgeEnd, edgeOpacity, edgeWidth, FOCUS_FADE, nodeFill, nodeRadius, type Encoding } from './encoding.ts';
 import {
   addHead,
   drawFocusEdges,
@@ -206,7 +206,11 @@ export function drawGraphCanvas(
   ctx.clearRect(0, 0, o.widthPx, o.heightPx);
   const { radii } = nodeCache(graph, enc);
   const cull = { x0: 0, y0: 0, x1: o.widthPx, y1: o.heightPx };
-  drawEdgesCanvas(ctx, graph, positions, enc, t, radii, { alpha: o.hovered !== null ? 0.15 : 0.55, style: o.edgeStyle ?? 'fast', cull });
+  drawEdgesCanvas(ctx, graph, positions, enc, t, radii, {
+    alpha: edgeOpacity(graph.links.length) * (o.hovered !== null ? FOCUS_FADE : 1),
+    style: o.edgeStyle ?? 'fast',
+    cull,
+  });
   const tEdges = performance.now();
   drawFocusEdges(ctx, graph, positions, enc, t, radii, o);
   drawModelEdges(ctx, positions, t, o);

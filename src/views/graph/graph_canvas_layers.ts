@@ -8,7 +8,7 @@
  * copy a few ms (see scripts/bench_grn.ts).
  */
 import type { GrnGraph } from '../../workers/grn_protocol.ts';
-import type { Encoding } from './encoding.ts';
+import { edgeOpacity, FOCUS_FADE, type Encoding } from './encoding.ts';
 import { drawEdgesCanvas, drawGraphCanvas, drawNodesCanvas, type CanvasDrawOptions, type EdgeStyle } from './graph_canvas.ts';
 import { drawFocusEdges, drawHighlights, drawLabels, drawModelEdges, nodeCache, type ViewTransform } from './graph_overlay.ts';
 
@@ -16,9 +16,11 @@ import { drawFocusEdges, drawHighlights, drawLabels, drawModelEdges, nodeCache, 
 export const SETTLE_MS = 150;
 /** Layer margin on each side, as a fraction of the view: pans up to this far show no blank border. */
 const MARGIN = 0.25;
-/** The edge layer is drawn at the resting opacity; a hovered gene fades it to the focus opacity. */
-const EDGE_ALPHA = 0.55;
-const FOCUS_ALPHA = 0.15;
+
+/** Layer margins in CSS px, whole device pixels so a still view copies the layers pixel for pixel. */
+function margins(o: { widthPx: number; heightPx: number; dpr: number }): { mx: number; my: number } {
+  return { mx: Math.round(o.widthPx * MARGIN * o.dpr) / o.dpr, my: Math.round(o.heightPx * MARGIN * o.dpr) / o.dpr };
+}
 
 /** One frame's inputs. */
 interface Frame {
@@ -76,13 +78,13 @@ export class CanvasGraphView {
     // The layers' top-left corner sits at (-mx, -my) screen px of the held transform; map it to this one.
     const held = this.held!.t;
     const s = t.k / held.k;
-    const mx = o.widthPx * MARGIN;
-    const my = o.heightPx * MARGIN;
+    const { mx, my } = margins(o);
     const left = (-mx - held.x) * s + t.x;
     const top = (-my - held.y) * s + t.y;
     const w = (o.widthPx + 2 * mx) * s;
     const h = (o.heightPx + 2 * my) * s;
-    ctx.globalAlpha = o.hovered !== null ? FOCUS_ALPHA / EDGE_ALPHA : 1;
+    // The edge layer holds the resting opacity; a hovered gene fades it.
+    ctx.globalAlpha = o.hovered !== null ? FOCUS_FADE : 1;
     ctx.drawImage(this.edgeLayer, left, top, w, h);
     ctx.globalAlpha = 1;
     ctx.drawImage(this.nodeLayer, left, top, w, h);
@@ -102,8 +104,7 @@ export class CanvasGraphView {
   /** Redraws both layers at transform `t` (margins included). */
   private drawLayers(key: unknown[], t: ViewTransform): void {
     const { graph, positions, enc, o } = this.last!;
-    const mx = o.widthPx * MARGIN;
-    const my = o.heightPx * MARGIN;
+    const { mx, my } = margins(o);
     const cull = { x0: -mx, y0: -my, x1: o.widthPx + mx, y1: o.heightPx + my };
     const { radii } = nodeCache(graph, enc);
     for (const layer of [this.edgeLayer, this.nodeLayer]) {
@@ -117,7 +118,7 @@ export class CanvasGraphView {
       ctx.setTransform(o.dpr, 0, 0, o.dpr, mx * o.dpr, my * o.dpr);
     }
     drawEdgesCanvas(this.context(this.edgeLayer), graph, positions, enc, t, radii, {
-      alpha: EDGE_ALPHA,
+      alpha: edgeOpacity(graph.links.length),
       style: this.options.edgeStyle,
       cull,
     });

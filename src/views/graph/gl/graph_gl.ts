@@ -9,7 +9,7 @@
 import { color } from 'd3';
 import type { GrnGraph } from '../../../workers/grn_protocol.ts';
 import { createProgram } from '../../scatter/gl_program.ts';
-import { edgeColor, edgeWidth, nodeFill, nodeRadius, type Encoding } from '../encoding.ts';
+import { edgeColor, edgeOpacity, edgeWidth, FOCUS_FADE, nodeFill, nodeRadius, type Encoding } from '../encoding.ts';
 import type { ViewTransform } from '../graph_canvas.ts';
 import edgesVert from './edges.vert.glsl?raw';
 import edgesFrag from './edges.frag.glsl?raw';
@@ -221,7 +221,7 @@ export class GraphGl {
     gl.useProgram(this.edgeProgram);
     gl.uniform3f(this.edgeU.view, t.k, t.x, t.y);
     gl.uniform2f(this.edgeU.sizePx, frame.widthPx, frame.heightPx);
-    gl.uniform1f(this.edgeU.alpha, frame.isFocus ? 0.15 : 0.55);
+    gl.uniform1f(this.edgeU.alpha, edgeOpacity(this.nEdges) * (frame.isFocus ? FOCUS_FADE : 1));
     gl.uniform3fv(this.edgeU.colors, SIGN_RGB);
     gl.bindVertexArray(this.edgeVao);
     gl.uniform1f(this.edgeU.isHead, 0);
