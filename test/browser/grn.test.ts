@@ -97,6 +97,10 @@ describe('the gene-regulation view', () => {
     expect(legend).toMatch(/attribution −[\d.]+ … \+[\d.]+ \(to B\)/);
     expect(legend).toMatch(/activation \(\d+\)/);
 
+    // The default small graph (SVG) as it first appears, for a look.
+    mkdirSync('test/output', { recursive: true });
+    await page.locator('[data-testid="regulation-graph"]').screenshot({ path: 'test/output/grn_small.png' });
+
     const at = await hoverableLink('any');
     expect(at).not.toBeNull();
     await page.mouse.move(at!.x, at!.y);
