@@ -88,18 +88,7 @@ export const edgeColor = (sign: number): string => SIGN_COLORS[sign] ?? SIGN_COL
 /** Edge width in px from |summed weight| relative to the largest in the graph (0.6–2 px). */
 export const edgeWidth = (enc: Encoding, weight: number): number => 0.6 + 1.4 * Math.min(1, Math.abs(weight) / enc.maxAbsWeight);
 
-/** Links up to which prior edges keep their full resting opacity. */
-const OPACITY_FULL_LINKS = 800;
-
-/**
- * Resting opacity of prior-knowledge edges: 0.55 up to 800 links, then falling as 1/√links
- * (0.14 at 12k links, floor 0.08), so a dense graph shows where links bunch rather than one solid mass.
- */
-export const edgeOpacity = (nLinks: number): number =>
-  Math.max(0.08, 0.55 * Math.min(1, Math.sqrt(OPACITY_FULL_LINKS / Math.max(1, nLinks))));
-
-/** While a gene is hovered, the other edges fade to this fraction of their resting opacity. */
-export const FOCUS_FADE = 0.27;
+export { edgeOpacity, FOCUS_FADE } from './edge_opacity.ts';
 
 /** Width of a model-derived edge from |similarity| above the threshold. */
 export const modelEdgeWidth = (value: number, threshold: number): number =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { edgeOpacity, FOCUS_FADE } from '../../../src/views/graph/encoding';
+import { edgeOpacity, FOCUS_FADE } from '../../../src/views/graph/edge_opacity';
 
 describe('edgeOpacity', () => {
   it('keeps 0.55 up to 800 links, then falls as 1/√links to a floor of 0.08', () => {
