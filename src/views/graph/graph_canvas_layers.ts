@@ -68,9 +68,8 @@ export class CanvasGraphView {
     const t0 = performance.now();
     const key = [graph, positions, enc, o.pinned, o.widthPx, o.heightPx, o.dpr];
     const isStale = !this.held || this.held.key.some((v, i) => v !== key[i]);
-    const isMoved = !isStale && (this.held!.t.k !== t.k || this.held!.t.x !== t.x || this.held!.t.y !== t.y);
     if (isStale) this.drawLayers(key, t);
-    else if (isMoved) this.settleLater();
+    else if (this.isRedrawNeeded(t, o)) this.settleLater();
     const t1 = performance.now();
 
     ctx.setTransform(o.dpr, 0, 0, o.dpr, 0, 0);
@@ -124,6 +123,21 @@ export class CanvasGraphView {
     });
     drawNodesCanvas(this.context(this.nodeLayer), graph, positions, enc, t, radii, { pinned: o.pinned, cull });
     this.held = { key, t: { ...t } };
+  }
+
+  /**
+   * Whether the held layers no longer show view `t` exactly: after a zoom, a pan by a fraction of a
+   * device pixel (the copy would be resampled), or a pan past the margin (a blank border would show).
+   * A whole-pixel pan within the margin is a pixel-exact copy, so it costs no redraw at all.
+   */
+  private isRedrawNeeded(t: ViewTransform, o: CanvasDrawOptions): boolean {
+    const held = this.held!.t;
+    if (held.k !== t.k) return true;
+    const dx = (t.x - held.x) * o.dpr;
+    const dy = (t.y - held.y) * o.dpr;
+    const { mx, my } = margins(o);
+    const isFractional = (v: number) => Math.abs(v - Math.round(v)) > 1e-6;
+    return isFractional(dx) || isFractional(dy) || Math.abs(dx) > mx * o.dpr || Math.abs(dy) > my * o.dpr;
   }
 
   /** After the view has been still for SETTLE_MS, redraws the layers at the last transform and shows them. */
