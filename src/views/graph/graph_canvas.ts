@@ -6,16 +6,7 @@
  */
 import type { GrnGraph } from '../../workers/grn_protocol.ts';
 import { edgeColor, edgeEnd, edgeOpacity, edgeWidth, FOCUS_FADE, nodeFill, nodeRadius, type Encoding } from './encoding.ts';
-import {
-  addHead,
-  drawFocusEdges,
-  drawHighlights,
-  drawLabels,
-  drawModelEdges,
-  nodeCache,
-  type OverlayOptions,
-  type ViewTransform,
-} from './graph_overlay.ts';
+import { addHead, drawOverlay, nodeCache, type OverlayOptions, type Scene, type ViewTransform } from './graph_overlay.ts';
 
 export type { ViewTransform } from './graph_overlay.ts';
 
@@ -73,15 +64,8 @@ function styleCache(graph: GrnGraph, enc: Encoding): StyleCache {
 }
 
 /** Prior-knowledge edges at opacity `alpha`: one path per (sign, width bucket) and batch; end marks in the same colour. */
-export function drawEdgesCanvas(
-  ctx: CanvasRenderingContext2D,
-  graph: GrnGraph,
-  positions: Float32Array,
-  enc: Encoding,
-  t: ViewTransform,
-  radii: Float32Array,
-  o: { alpha: number; style: EdgeStyle; cull: CullBox },
-): void {
+export function drawEdgesCanvas(ctx: CanvasRenderingContext2D, scene: Scene, o: { alpha: number; style: EdgeStyle; cull: CullBox }): void {
+  const { graph, positions, enc, t, radii } = scene;
   const { bucket } = styleCache(graph, enc);
   const { cull } = o;
   for (const sign of [0, -1, 1]) {
@@ -135,15 +119,8 @@ export function drawEdgesCanvas(
 }
 
 /** Gene discs with their rings, batched by fill colour and ring style. */
-export function drawNodesCanvas(
-  ctx: CanvasRenderingContext2D,
-  graph: GrnGraph,
-  positions: Float32Array,
-  enc: Encoding,
-  t: ViewTransform,
-  radii: Float32Array,
-  o: { pinned: ReadonlySet<number>; cull: CullBox },
-): void {
+export function drawNodesCanvas(ctx: CanvasRenderingContext2D, scene: Scene, o: { pinned: ReadonlySet<number>; cull: CullBox }): void {
+  const { graph, positions, enc, t, radii } = scene;
   const { fills: fillOf, ringStrong } = styleCache(graph, enc);
   const n = graph.nodes.length;
   const fills = new Map<string, { path: Path2D; n: number }>();
@@ -204,24 +181,19 @@ export function drawGraphCanvas(
   const tStart = performance.now();
   ctx.setTransform(o.dpr, 0, 0, o.dpr, 0, 0);
   ctx.clearRect(0, 0, o.widthPx, o.heightPx);
-  const { radii } = nodeCache(graph, enc);
+  const scene = { graph, positions, enc, t, radii: nodeCache(graph, enc).radii };
   const cull = { x0: 0, y0: 0, x1: o.widthPx, y1: o.heightPx };
-  drawEdgesCanvas(ctx, graph, positions, enc, t, radii, {
-    alpha: edgeOpacity(graph.links.length) * (o.hovered !== null ? FOCUS_FADE : 1),
-    style: o.edgeStyle ?? 'fast',
-    cull,
-  });
+  const alpha = edgeOpacity(graph.links.length) * (o.hovered !== null ? FOCUS_FADE : 1);
+  drawEdgesCanvas(ctx, scene, { alpha, style: o.edgeStyle ?? 'fast', cull });
   const tEdges = performance.now();
-  drawFocusEdges(ctx, graph, positions, enc, t, radii, o);
-  drawModelEdges(ctx, positions, t, o);
-  drawNodesCanvas(ctx, graph, positions, enc, t, radii, { pinned: o.pinned, cull });
-  drawHighlights(ctx, positions, radii, t, o.highlighted);
+  drawNodesCanvas(ctx, scene, { pinned: o.pinned, cull });
   const tNodes = performance.now();
-  const drawn = drawLabels(ctx, graph, positions, enc, t, radii, o);
+  // The hovered gene's edges and the model layer now go above the discs, as on the other paths.
+  const drawn = drawOverlay(ctx, scene, o);
   if (o.phases) {
     o.phases.edgesMs = tEdges - tStart;
     o.phases.nodesMs = tNodes - tEdges;
-    o.phases.labelsMs = performance.now() - tNodes;
+    o.phases.overlayMs = performance.now() - tNodes;
   }
   return drawn;
 }

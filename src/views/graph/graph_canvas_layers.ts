@@ -10,7 +10,7 @@
 import type { GrnGraph } from '../../workers/grn_protocol.ts';
 import { edgeOpacity, FOCUS_FADE, type Encoding } from './encoding.ts';
 import { drawEdgesCanvas, drawGraphCanvas, drawNodesCanvas, type CanvasDrawOptions, type EdgeStyle } from './graph_canvas.ts';
-import { drawFocusEdges, drawHighlights, drawLabels, drawModelEdges, nodeCache, type ViewTransform } from './graph_overlay.ts';
+import { drawOverlay, nodeCache, type ViewTransform } from './graph_overlay.ts';
 
 /** How long the view must be still before the layers are redrawn at the new transform. */
 export const SETTLE_MS = 150;
@@ -89,11 +89,7 @@ export class CanvasGraphView {
     ctx.drawImage(this.nodeLayer, left, top, w, h);
     const t2 = performance.now();
 
-    const { radii } = nodeCache(graph, enc);
-    drawFocusEdges(ctx, graph, positions, enc, t, radii, o);
-    drawModelEdges(ctx, positions, t, o);
-    drawHighlights(ctx, positions, radii, t, o.highlighted);
-    drawLabels(ctx, graph, positions, enc, t, radii, o);
+    drawOverlay(ctx, { graph, positions, enc, t, radii: nodeCache(graph, enc).radii }, o);
     phases.layersMs = t1 - t0;
     phases.copyMs = t2 - t1;
     phases.overlayMs = performance.now() - t2;
@@ -105,7 +101,7 @@ export class CanvasGraphView {
     const { graph, positions, enc, o } = this.last!;
     const { mx, my } = margins(o);
     const cull = { x0: -mx, y0: -my, x1: o.widthPx + mx, y1: o.heightPx + my };
-    const { radii } = nodeCache(graph, enc);
+    const scene = { graph, positions, enc, t, radii: nodeCache(graph, enc).radii };
     for (const layer of [this.edgeLayer, this.nodeLayer]) {
       const w = Math.round((o.widthPx + 2 * mx) * o.dpr);
       const h = Math.round((o.heightPx + 2 * my) * o.dpr);
@@ -116,12 +112,12 @@ export class CanvasGraphView {
       ctx.clearRect(0, 0, w, h);
       ctx.setTransform(o.dpr, 0, 0, o.dpr, mx * o.dpr, my * o.dpr);
     }
-    drawEdgesCanvas(this.context(this.edgeLayer), graph, positions, enc, t, radii, {
+    drawEdgesCanvas(this.context(this.edgeLayer), scene, {
       alpha: edgeOpacity(graph.links.length),
       style: this.options.edgeStyle,
       cull,
     });
-    drawNodesCanvas(this.context(this.nodeLayer), graph, positions, enc, t, radii, { pinned: o.pinned, cull });
+    drawNodesCanvas(this.context(this.nodeLayer), scene, { pinned: o.pinned, cull });
     this.held = { key, t: { ...t } };
   }
 

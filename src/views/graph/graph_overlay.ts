@@ -15,6 +15,15 @@ export interface ViewTransform {
   y: number;
 }
 
+/** One frame's graph, its positions (`[n*2]` graph px), encoding, view, and node radii (graph px, from nodeCache). */
+export interface Scene {
+  graph: GrnGraph;
+  positions: Float32Array;
+  enc: Encoding;
+  t: ViewTransform;
+  radii: Float32Array;
+}
+
 /** What to draw besides the graph itself. */
 export interface OverlayOptions {
   widthPx: number;
@@ -59,15 +68,8 @@ export function nodeCache(graph: GrnGraph, enc: Encoding): NodeCache {
 }
 
 /** The hovered gene's edges (or the hovered link) on top, opaque and a little wider. */
-export function drawFocusEdges(
-  ctx: CanvasRenderingContext2D,
-  graph: GrnGraph,
-  positions: Float32Array,
-  enc: Encoding,
-  t: ViewTransform,
-  radii: Float32Array,
-  o: Pick<OverlayOptions, 'hovered' | 'hoveredLink'>,
-): void {
+export function drawFocusEdges(ctx: CanvasRenderingContext2D, scene: Scene, o: Pick<OverlayOptions, 'hovered' | 'hoveredLink'>): void {
+  const { graph, positions, enc, t, radii } = scene;
   if (o.hovered === null && o.hoveredLink === null) return;
   const sx = (i: number) => positions[2 * i] * t.k + t.x;
   const sy = (i: number) => positions[2 * i + 1] * t.k + t.y;
@@ -95,10 +97,10 @@ export function drawFocusEdges(
 /** The model-derived layer: dashed purple curves, width by |similarity| above the threshold. */
 export function drawModelEdges(
   ctx: CanvasRenderingContext2D,
-  positions: Float32Array,
-  t: ViewTransform,
+  scene: Scene,
   o: Pick<OverlayOptions, 'modelEdges' | 'modelThreshold'>,
 ): void {
+  const { positions, t } = scene;
   if (o.modelEdges.length === 0) return;
   const sx = (i: number) => positions[2 * i] * t.k + t.x;
   const sy = (i: number) => positions[2 * i + 1] * t.k + t.y;
@@ -118,13 +120,8 @@ export function drawModelEdges(
 }
 
 /** A black ring around each searched-for gene. */
-export function drawHighlights(
-  ctx: CanvasRenderingContext2D,
-  positions: Float32Array,
-  radii: Float32Array,
-  t: ViewTransform,
-  highlighted: ReadonlySet<number>,
-): void {
+export function drawHighlights(ctx: CanvasRenderingContext2D, scene: Scene, highlighted: ReadonlySet<number>): void {
+  const { positions, radii, t } = scene;
   for (const i of highlighted) {
     ctx.beginPath();
     ctx.arc(positions[2 * i] * t.k + t.x, positions[2 * i + 1] * t.k + t.y, radii[i] * t.k + 4, 0, 2 * Math.PI);
@@ -142,13 +139,10 @@ export function drawHighlights(
  */
 export function drawLabels(
   ctx: CanvasRenderingContext2D,
-  graph: GrnGraph,
-  positions: Float32Array,
-  enc: Encoding,
-  t: ViewTransform,
-  radii: Float32Array,
+  scene: Scene,
   o: Pick<OverlayOptions, 'widthPx' | 'heightPx' | 'hovered' | 'highlighted' | 'maxLabels'>,
 ): number {
+  const { graph, positions, enc, t, radii } = scene;
   const cache = nodeCache(graph, enc);
   const must: number[] = [...(o.hovered !== null ? [o.hovered] : []), ...o.highlighted];
   const chosen: number[] = [...must];
@@ -185,6 +179,14 @@ export function drawLabels(
     drawn++;
   });
   return drawn;
+}
+
+/** Everything above the edges and discs: the hovered gene's edges, the model layer, highlights, labels. Returns labels drawn. */
+export function drawOverlay(ctx: CanvasRenderingContext2D, scene: Scene, o: OverlayOptions): number {
+  drawFocusEdges(ctx, scene, o);
+  drawModelEdges(ctx, scene, o);
+  drawHighlights(ctx, scene, o.highlighted);
+  return drawLabels(ctx, scene, o);
 }
 
 /** Arrowhead (activation), bar (repression) or dot (unsigned) at (x1, y1), pointing from (x0, y0). */
