@@ -307,8 +307,14 @@ describe('the gene-regulation view', () => {
   it('switches to canvas above 500 genes and still answers hover with the gene under the pointer', async () => {
     const { page } = session;
     await page.evaluate(() => (globalThis as unknown as G).glasswing.grn.showSynthetic(1000, 4000, 3));
-    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
-    expect(await page.locator('[data-testid="regulation-graph"] canvas').count()).toBe(1);
+    // Canvas 2D without a hardware GPU (this machine); WebGL2 under a label canvas with one.
+    const isGpu = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return !!gl && !!info && !/swiftshader|llvmpipe|software/i.test(String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)));
+    });
+    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe(isGpu ? 'webgl' : 'canvas');
+    expect(await page.locator('[data-testid="regulation-graph"] canvas').count()).toBe(isGpu ? 2 : 1);
     // The view starts at the identity transform: the gene farthest from any other sits alone at its layout position.
     const at = await page.evaluate(() => {
       const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
@@ -321,7 +327,7 @@ describe('the gene-regulation view', () => {
         for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
         if (d > bestD) [best, bestD] = [i, d];
       }
-      const r = document.querySelector('[data-testid="regulation-graph"] canvas')!.getBoundingClientRect();
+      const r = document.querySelector('[data-testid="regulation-graph"] canvas:last-of-type')!.getBoundingClientRect();
       return { id: grn.graph.nodes[best].id, x: r.left + p[2 * best], y: r.top + p[2 * best + 1] };
     });
     await page.mouse.move(at.x, at.y);
@@ -380,7 +386,11 @@ describe('a large graph on the canvas path', () => {
     });
     expect(size.nodes).toBeGreaterThan(500);
     expect(size.links).toBeGreaterThan(2000);
-    // No GPU here: WebGL2 is SwiftShader, so the app picks Canvas 2D (WebGL2 only on a real GPU).
+    // This test compares the Canvas 2D paths with WebGL2, so it starts on Canvas 2D whatever the GPU.
+    await page.evaluate(
+      () =>
+        ((globalThis as unknown as { glasswing: { grn: { rendererOverride: string | null } } }).glasswing.grn.rendererOverride = 'canvas'),
+    );
     await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
     const drawing = page.locator('[data-testid="regulation-graph"]');
     await page.mouse.move(5, 5);
