@@ -76,6 +76,37 @@ const PATHS = [
   { renderer: 'webgl', canvasPath: 'layers' },
 ] as const;
 
+/**
+ * One wheel zoom over the graph, then 2 s of rAF-to-rAF frame times: the zoom frame copies the
+ * layers, and SETTLE_MS later they are redrawn a slice a frame; the longest frame is the stall a user sees.
+ */
+async function settleFrames(page: BrowserSession['page']): Promise<Rec> {
+  const box = await page.locator('[data-testid="regulation-graph"]').boundingBox();
+  if (!box) return { error: 'no drawing' };
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  const gaps = page.evaluate(async () => {
+    const out: number[] = [];
+    const frame = () => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())));
+    let last = await frame();
+    const t0 = last;
+    while (last - t0 < 2000) {
+      const now = await frame();
+      out.push(now - last);
+      last = now;
+    }
+    return out;
+  });
+  await page.mouse.wheel(0, -120);
+  const frameMs = await gaps;
+  await page.mouse.move(1, 1);
+  return {
+    frames: frameMs.length,
+    medianFrameMs: round(median(frameMs)),
+    longestFrameMs: round(Math.max(...frameMs)),
+    framesOver50Ms: frameMs.filter((f) => f > 50).length,
+  };
+}
+
 /** Median of each named phase over the frames that have it. */
 function phaseMedians(phases: Record<string, number>[]): Record<string, number> {
   const keys = new Set(phases.flatMap((p) => Object.keys(p)));
@@ -181,6 +212,7 @@ async function drawSection(url: string, log: (m: string) => void): Promise<Rec> 
             medianDrawCallMs: round(median(res.drawMs)),
             medianPhaseMs: phaseMedians(res.phaseMs),
           };
+          if (name === 'canvas/layers') row[name] = { ...(row[name] as Rec), afterZoom: await settleFrames(page) };
         } catch (err) {
           row[name] = { error: message(err) };
         }
@@ -250,7 +282,7 @@ async function drawSection(url: string, log: (m: string) => void): Promise<Rec> 
 export async function benchGrn(url: string, log: (m: string) => void): Promise<Rec> {
   const notes = [
     `Frame time = rAF-to-rAF interval while the view pans/zooms one step per frame (up to ${FRAMES} frames or ${FRAME_BUDGET_MS / 1000} s, median); headless Chromium caps rAF at the display rate (about 60 fps). This machine has no GPU: Chromium rasterises on the CPU, shared with other jobs.`,
-    "Every path draws every gene and every link (no sampling), in the same page. canvas/baseline is last session's Canvas 2D path; canvas/layers is the app's path without a GPU (while the view moves it copies cached edge and disc layers and redraws labels and hover exactly; 150 ms after the view stops the layers are redrawn, which costs about one canvas/redraw frame); webgl is the app's path with a hardware GPU: here it runs on SwiftShader, a CPU emulation, so its figures say nothing about a real GPU.",
+    "Every path draws every gene and every link (no sampling), in the same page. canvas/baseline is last session's Canvas 2D path; canvas/layers is the app's path without a GPU (while the view moves it copies cached edge and disc layers and redraws labels and hover exactly; 150 ms after the view stops the layers are redrawn into spare layers 2,000 links a frame and swapped in; afterZoom gives the frames of one wheel zoom and that redraw); webgl is the app's path with a hardware GPU: here it runs on SwiftShader, a CPU emulation, so its figures say nothing about a real GPU.",
     'whileLayoutRuns: the worker lays out a graph of the same size (seed 2) while the page pans the graph on screen; the layout is computed to the end, then shown (it is not animated).',
     `Dense baseline: a per-cell least-squares fit over all genes for every TF on ${DENSE_SAMPLE_CELLS} evenly spaced cells, extrapolated linearly to all cells.`,
   ];

@@ -46,9 +46,13 @@ interface StyleCache {
   graph: GrnGraph;
   fills: string[];
   ringStrong: Uint8Array;
+  /** Link indices in drawing order: by sign (unsigned, repression, activation), then width bucket, then index. */
+  order: Uint32Array;
+  /** Each link's width bucket, 0..WIDTH_BUCKETS-1. */
   bucket: Uint8Array;
 }
 const styleCaches = new WeakMap<Encoding, StyleCache>();
+const SIGN_RANK: Record<number, number> = { 0: 0, [-1]: 1, 1: 2 };
 function styleCache(graph: GrnGraph, enc: Encoding): StyleCache {
   const hit = styleCaches.get(enc);
   if (hit && hit.graph === graph) return hit;
@@ -58,63 +62,79 @@ function styleCache(graph: GrnGraph, enc: Encoding): StyleCache {
   const bucket = Uint8Array.from(graph.links, (l) =>
     Math.min(WIDTH_BUCKETS - 1, Math.floor(((edgeWidth(enc, l.weight) - 0.6) / 1.4) * WIDTH_BUCKETS)),
   );
-  const cache = { graph, fills, ringStrong, bucket };
+  const key = (li: number) => SIGN_RANK[Math.sign(graph.links[li].sign)] * WIDTH_BUCKETS + bucket[li];
+  const order = Uint32Array.from(graph.links.keys()).sort((a, b) => key(a) - key(b) || a - b);
+  const cache = { graph, fills, ringStrong, order, bucket };
   styleCaches.set(enc, cache);
   return cache;
 }
 
-/** Prior-knowledge edges at opacity `alpha`: one path per (sign, width bucket) and batch; end marks in the same colour. */
-export function drawEdgesCanvas(ctx: CanvasRenderingContext2D, scene: Scene, o: { alpha: number; style: EdgeStyle; cull: CullBox }): void {
+/**
+ * Prior-knowledge edges at opacity `alpha`, in drawing order (unsigned, repression, activation on
+ * top; thin before thick), batched into one path per (sign, width bucket) and BATCH links; end marks
+ * in the same colour. `range` draws only links [from, to) of that order, so a redraw can be split
+ * over several frames and still paint in the same order.
+ */
+export function drawEdgesCanvas(
+  ctx: CanvasRenderingContext2D,
+  scene: Scene,
+  o: { alpha: number; style: EdgeStyle; cull: CullBox; range?: [number, number] },
+): void {
   const { graph, positions, enc, t, radii } = scene;
-  const { bucket } = styleCache(graph, enc);
+  const { order, bucket } = styleCache(graph, enc);
   const { cull } = o;
-  for (const sign of [0, -1, 1]) {
-    for (let b = 0; b < WIDTH_BUCKETS; b++) {
-      const width = 0.6 + (1.4 * (b + 0.5)) / WIDTH_BUCKETS;
-      const isHairline = o.style === 'fast' && width <= 1;
-      const markWidth = Math.max(1.2, width);
-      let lines = new Path2D();
-      let heads = new Path2D();
-      let inBatch = 0;
-      // CPU rasterisers slow down sharply on one path with thousands of crossing segments: flush often.
-      const flush = () => {
-        if (inBatch === 0) return;
-        ctx.globalAlpha = o.alpha;
-        ctx.strokeStyle = edgeColor(sign);
-        ctx.fillStyle = edgeColor(sign);
-        ctx.lineWidth = width;
-        if (o.style === 'baseline' || isHairline) ctx.stroke(lines);
-        else ctx.fill(lines);
-        ctx.fill(heads);
-        if (o.style === 'baseline') {
-          ctx.lineWidth = markWidth;
-          ctx.stroke(heads);
-        }
-        lines = new Path2D();
-        heads = new Path2D();
-        inBatch = 0;
-      };
-      graph.links.forEach((l, li) => {
-        if (l.sign !== sign || bucket[li] !== b) return;
-        const w = edgeWidth(enc, l.weight);
-        const x0 = positions[2 * l.source] * t.k + t.x;
-        const y0 = positions[2 * l.source + 1] * t.k + t.y;
-        const tx = positions[2 * l.target] * t.k + t.x;
-        const ty = positions[2 * l.target + 1] * t.k + t.y;
-        if ((x0 < cull.x0 && tx < cull.x0) || (x0 > cull.x1 && tx > cull.x1)) return;
-        if ((y0 < cull.y0 && ty < cull.y0) || (y0 > cull.y1 && ty > cull.y1)) return;
-        const [x1, y1] = edgeEnd(x0, y0, tx, ty, radii[l.target] * t.k + 1);
-        if (o.style === 'baseline' || isHairline) {
-          lines.moveTo(x0, y0);
-          lines.lineTo(x1, y1);
-        } else addQuad(lines, x0, y0, x1, y1, width / 2);
-        if (o.style === 'baseline') addHead(heads, x0, y0, x1, y1, sign, 3 + w);
-        else addFilledHead(heads, x0, y0, x1, y1, sign, 3 + w, markWidth);
-        if (++inBatch === BATCH) flush();
-      });
-      flush();
+  const [from, to] = o.range ?? [0, order.length];
+  let lines = new Path2D();
+  let heads = new Path2D();
+  let inBatch = 0;
+  let sign = 0;
+  let b = -1;
+  // CPU rasterisers slow down sharply on one path with thousands of crossing segments: flush often.
+  const flush = () => {
+    if (inBatch === 0) return;
+    const width = 0.6 + (1.4 * (b + 0.5)) / WIDTH_BUCKETS;
+    ctx.globalAlpha = o.alpha;
+    ctx.strokeStyle = edgeColor(sign);
+    ctx.fillStyle = edgeColor(sign);
+    ctx.lineWidth = width;
+    if (o.style === 'baseline' || width <= 1) ctx.stroke(lines);
+    else ctx.fill(lines);
+    ctx.fill(heads);
+    if (o.style === 'baseline') {
+      ctx.lineWidth = Math.max(1.2, width);
+      ctx.stroke(heads);
     }
+    lines = new Path2D();
+    heads = new Path2D();
+    inBatch = 0;
+  };
+  for (let k = from; k < to; k++) {
+    const li = order[k];
+    const l = graph.links[li];
+    if (Math.sign(l.sign) !== sign || bucket[li] !== b) {
+      flush();
+      sign = Math.sign(l.sign);
+      b = bucket[li];
+    }
+    const x0 = positions[2 * l.source] * t.k + t.x;
+    const y0 = positions[2 * l.source + 1] * t.k + t.y;
+    const tx = positions[2 * l.target] * t.k + t.x;
+    const ty = positions[2 * l.target + 1] * t.k + t.y;
+    if ((x0 < cull.x0 && tx < cull.x0) || (x0 > cull.x1 && tx > cull.x1)) continue;
+    if ((y0 < cull.y0 && ty < cull.y0) || (y0 > cull.y1 && ty > cull.y1)) continue;
+    const [x1, y1] = edgeEnd(x0, y0, tx, ty, radii[l.target] * t.k + 1);
+    const width = 0.6 + (1.4 * (b + 0.5)) / WIDTH_BUCKETS;
+    const w = edgeWidth(enc, l.weight);
+    if (o.style === 'baseline' || width <= 1) {
+      // Lines up to 1 px take the rasteriser's fast hairline path; the baseline strokes every width.
+      lines.moveTo(x0, y0);
+      lines.lineTo(x1, y1);
+    } else addQuad(lines, x0, y0, x1, y1, width / 2);
+    if (o.style === 'baseline') addHead(heads, x0, y0, x1, y1, sign, 3 + w);
+    else addFilledHead(heads, x0, y0, x1, y1, sign, 3 + w, Math.max(1.2, width));
+    if (++inBatch === BATCH) flush();
   }
+  flush();
   ctx.globalAlpha = 1;
 }
 

@@ -14,6 +14,8 @@ import { drawOverlay, nodeCache, type ViewTransform } from './graph_overlay.ts';
 
 /** How long the view must be still before the layers are redrawn at the new transform. */
 export const SETTLE_MS = 150;
+/** Links drawn per frame by a settle redraw. */
+const EDGES_PER_STEP = 2000;
 /** Layer margin on each side, as a fraction of the view: pans up to this far show no blank border. */
 const MARGIN = 0.25;
 
@@ -21,6 +23,8 @@ const MARGIN = 0.25;
 function margins(o: { widthPx: number; heightPx: number; dpr: number }): { mx: number; my: number } {
   return { mx: Math.round(o.widthPx * MARGIN * o.dpr) / o.dpr, my: Math.round(o.heightPx * MARGIN * o.dpr) / o.dpr };
 }
+
+const sameView = (a: ViewTransform | null, b: ViewTransform): boolean => a !== null && a.k === b.k && a.x === b.x && a.y === b.y;
 
 /** One frame's inputs. */
 interface Frame {
@@ -38,6 +42,11 @@ export class CanvasGraphView {
   /** What the layers hold: the data and the transform they were drawn at. */
   private held: { key: unknown[]; t: ViewTransform } | null = null;
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
+  private redrawFrame: number | null = null;
+  /** The view a pending or running settle redraw is for. */
+  private pendingT: ViewTransform | null = null;
+  /** The layer pair a settle redraw paints into before it is swapped in (edges, discs). */
+  private spare: [HTMLCanvasElement, HTMLCanvasElement];
   private last: Frame | null = null;
 
   /**
@@ -50,6 +59,7 @@ export class CanvasGraphView {
   ) {
     this.edgeLayer = document.createElement('canvas');
     this.nodeLayer = document.createElement('canvas');
+    this.spare = [document.createElement('canvas'), document.createElement('canvas')];
   }
 
   private context(c: HTMLCanvasElement): CanvasRenderingContext2D {
@@ -69,7 +79,8 @@ export class CanvasGraphView {
     const key = [graph, positions, enc, o.pinned, o.widthPx, o.heightPx, o.dpr];
     const isStale = !this.held || this.held.key.some((v, i) => v !== key[i]);
     if (isStale) this.drawLayers(key, t);
-    else if (this.isRedrawNeeded(t, o)) this.settleLater();
+    // A hover while a settle redraw for this very view is under way must not start it over.
+    else if (this.isRedrawNeeded(t, o) && !sameView(this.pendingT, t)) this.settleLater(t);
     const t1 = performance.now();
 
     ctx.setTransform(o.dpr, 0, 0, o.dpr, 0, 0);
@@ -96,13 +107,23 @@ export class CanvasGraphView {
     return phases;
   }
 
-  /** Redraws both layers at transform `t` (margins included). */
+  /** Redraws both layers at transform `t` (margins included), at once: the data changed. */
   private drawLayers(key: unknown[], t: ViewTransform): void {
+    this.cancelRedraw();
+    const { graph, o } = this.last!;
+    const { scene, cull } = this.prepare(this.edgeLayer, this.nodeLayer, t);
+    drawEdgesCanvas(this.context(this.edgeLayer), scene, { alpha: edgeOpacity(graph.links.length), style: this.options.edgeStyle, cull });
+    drawNodesCanvas(this.context(this.nodeLayer), scene, { pinned: o.pinned, cull });
+    this.held = { key, t: { ...t } };
+  }
+
+  /** Sizes and clears two layer canvases for transform `t`; returns the scene and the cull box (screen px). */
+  private prepare(edgeLayer: HTMLCanvasElement, nodeLayer: HTMLCanvasElement, t: ViewTransform) {
     const { graph, positions, enc, o } = this.last!;
     const { mx, my } = margins(o);
     const cull = { x0: -mx, y0: -my, x1: o.widthPx + mx, y1: o.heightPx + my };
-    const scene = { graph, positions, enc, t, radii: nodeCache(graph, enc).radii };
-    for (const layer of [this.edgeLayer, this.nodeLayer]) {
+    const scene = { graph, positions, enc, t: { ...t }, radii: nodeCache(graph, enc).radii };
+    for (const layer of [edgeLayer, nodeLayer]) {
       const w = Math.round((o.widthPx + 2 * mx) * o.dpr);
       const h = Math.round((o.heightPx + 2 * my) * o.dpr);
       if (layer.width !== w) layer.width = w;
@@ -112,13 +133,7 @@ export class CanvasGraphView {
       ctx.clearRect(0, 0, w, h);
       ctx.setTransform(o.dpr, 0, 0, o.dpr, mx * o.dpr, my * o.dpr);
     }
-    drawEdgesCanvas(this.context(this.edgeLayer), scene, {
-      alpha: edgeOpacity(graph.links.length),
-      style: this.options.edgeStyle,
-      cull,
-    });
-    drawNodesCanvas(this.context(this.nodeLayer), scene, { pinned: o.pinned, cull });
-    this.held = { key, t: { ...t } };
+    return { scene, cull };
   }
 
   /**
@@ -136,23 +151,59 @@ export class CanvasGraphView {
     return isFractional(dx) || isFractional(dy) || Math.abs(dx) > mx * o.dpr || Math.abs(dy) > my * o.dpr;
   }
 
-  /** After the view has been still for SETTLE_MS, redraws the layers at the last transform and shows them. */
-  private settleLater(): void {
-    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+  /**
+   * After the view has been still for SETTLE_MS, redraws the layers at the last transform into a
+   * spare pair, EDGES_PER_STEP links a frame (a full redraw of 20k links takes hundreds of ms on a
+   * CPU rasteriser; split, the page keeps answering), then swaps them in. Any move starts it over.
+   */
+  private settleLater(t: ViewTransform): void {
+    this.cancelRedraw();
+    this.pendingT = { ...t };
     this.settleTimer = setTimeout(() => {
       this.settleTimer = null;
       const f = this.last;
-      if (!f) return;
-      this.held = null;
-      this.draw(f.graph, f.positions, f.enc, f.t, f.o);
+      if (!f || !this.held) return;
+      const key = this.held.key;
+      const { scene, cull } = this.prepare(this.spare[0], this.spare[1], f.t);
+      const alpha = edgeOpacity(f.graph.links.length);
+      let next = 0;
+      const step = () => {
+        this.redrawFrame = null;
+        const n = f.graph.links.length;
+        const edgeCtx = this.context(this.spare[0]);
+        drawEdgesCanvas(edgeCtx, scene, { alpha, style: this.options.edgeStyle, cull, range: [next, Math.min(n, next + EDGES_PER_STEP)] });
+        // Make the CPU canvas rasterise this slice now rather than all slices at once on the swap.
+        if (this.options.isSoftware) edgeCtx.getImageData(0, 0, 1, 1);
+        next += EDGES_PER_STEP;
+        if (next < n) {
+          this.redrawFrame = requestAnimationFrame(step);
+          return;
+        }
+        drawNodesCanvas(this.context(this.spare[1]), scene, { pinned: f.o.pinned, cull });
+        [this.edgeLayer, this.spare[0]] = [this.spare[0], this.edgeLayer];
+        [this.nodeLayer, this.spare[1]] = [this.spare[1], this.nodeLayer];
+        this.held = { key, t: scene.t };
+        this.pendingT = null;
+        const last = this.last!;
+        this.draw(last.graph, last.positions, last.enc, last.t, last.o);
+      };
+      step();
     }, SETTLE_MS);
+  }
+
+  /** Stops a pending or running settle redraw (the view moved again, or the data changed). */
+  private cancelRedraw(): void {
+    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
+    if (this.redrawFrame !== null) cancelAnimationFrame(this.redrawFrame);
+    this.settleTimer = null;
+    this.redrawFrame = null;
+    this.pendingT = null;
   }
 
   /** Stops a pending redraw and frees the layers' memory. */
   dispose(): void {
-    if (this.settleTimer !== null) clearTimeout(this.settleTimer);
-    this.edgeLayer.width = this.edgeLayer.height = 0;
-    this.nodeLayer.width = this.nodeLayer.height = 0;
+    this.cancelRedraw();
+    for (const c of [this.edgeLayer, this.nodeLayer, ...this.spare]) c.width = c.height = 0;
     this.last = null;
     this.held = null;
   }
