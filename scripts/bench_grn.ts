@@ -84,18 +84,20 @@ async function settleFrames(page: BrowserSession['page']): Promise<Rec> {
   const box = await page.locator('[data-testid="regulation-graph"]').boundingBox();
   if (!box) return { error: 'no drawing' };
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  // No named inner functions: tsx's keepNames would wrap them in a helper the page does not have.
   const gaps = page.evaluate(async () => {
     const out: number[] = [];
-    const frame = () => new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())));
-    let last = await frame();
+    let last = await new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())));
     const t0 = last;
     while (last - t0 < 2000) {
-      const now = await frame();
+      const now = await new Promise<number>((r) => requestAnimationFrame(() => r(performance.now())));
       out.push(now - last);
       last = now;
     }
     return out;
   });
+  // Awaited below; this only keeps an early failure from being an unhandled rejection meanwhile.
+  gaps.catch(() => undefined);
   await page.mouse.wheel(0, -120);
   const frameMs = await gaps;
   await page.mouse.move(1, 1);
