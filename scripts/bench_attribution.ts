@@ -17,7 +17,8 @@ function sizesFor(backend: BackendName, isSoftwareGpu: boolean) {
   if (backend === 'webgpu' && isSoftwareGpu) return { nCells: 2, steps: 50, loopCells: 1, gradientRows: 64, reps: 1, matMulN: 256 };
   const isSlow = backend === 'cpu';
   return isSlow
-    ? { nCells: 4, steps: 50, loopCells: 1, gradientRows: 128, reps: 1, matMulN: 512 }
+    ? // Three reps (medians): one rep under a loaded machine moved the matMul peak 2× between runs (measured).
+      { nCells: 4, steps: 50, loopCells: 1, gradientRows: 128, reps: 3, matMulN: 512 }
     : { nCells: 64, steps: 50, loopCells: 2, gradientRows: 1024, reps: 3, matMulN: 1024 };
 }
 
@@ -81,7 +82,7 @@ export async function benchAttribution(url: string, log: (msg: string) => void, 
     out.notes = [
       'IG: zero baseline, logit of the predicted class, Gauss–Legendre; batched = all cells × steps in chunks of chunk.rows rows (chunkRowsFor: memory budget, WebGPU buffer / WebGL texture limits); loop = the same IG with one (cell, step) row per gradient call (ISSUE-NOTES).',
       'IG FLOPs per row = 2 × the classifier forward (forward + input-gradient backward, 2·in·out per Dense layer each); achievedGflops = FLOPs × batched cell-steps/s; ratioToMatMulPeak divides by tf.matMul n³ GFLOP/s measured in the same engine call.',
-      'gradient: input gradient of the predicted-class logit for `rows` rows; denseBackprop = explicit backprop against weights transposed once (the app’s path), tfGrad = tf.grad; ÷ forward = model.apply on the same rows. Medians after one warm-up.',
+      'gradient: input gradient of the predicted-class logit for `rows` rows; denseBackprop = explicit backprop against weights transposed once (the app’s path), tfGrad = tf.grad; ÷ forward = model.apply on the same rows. Medians after one warm-up; denseToForward is the median over `rounds` of (gradient ÷ forward) timed back to back in each round.',
       'cpu and a software (SwiftShader) WebGPU adapter run smaller sizes (see each ig.nCells, gradient.rows, matMul.n).',
     ];
   } finally {

@@ -24,7 +24,7 @@ import {
   type LoadedModel,
 } from './cli_data.ts';
 import type { AlignmentReport } from '../src/core/data/alignment.ts';
-import type { Manifest } from '../src/core/model/manifest.ts';
+import type { Manifest, RegressorManifest } from '../src/core/model/manifest.ts';
 import {
   extractDenseStack,
   denseLatentGradient,
@@ -77,7 +77,7 @@ const HELP: Record<string, string> = {
 Usage: glasswing <command> [options]
 
 Commands:
-  predict     class probabilities per cell (classifier models)
+  predict     class probabilities per cell (classifier), or one column per output (regressor)
   embed       latent coordinates per cell (VAE encoder mean, or an embedding model's output)
   attribute   per-gene attributions per cell (saliency, gradxinput, ig, smoothgrad, gradshap)
 
@@ -85,7 +85,8 @@ Run glasswing <command> --help for a command's options.
 `,
   predict: `Usage: glasswing predict --model DIR --data PATH [--out predictions.csv]
 
-Writes one row per cell: cell_id, predicted, then p_<class> for every class of a classifier.
+Writes one row per cell: cell_id, predicted, then p_<class> for every class of a classifier;
+for a regressor, cell_id then one column per output, named as in its manifest.
 
 ${COMMON_HELP}
 `,
@@ -105,8 +106,10 @@ other methods), then one column per model input gene in manifest order.
                    gradients, Gauss-Legendre), smoothgrad (mean gradient over noisy copies) or
                    gradshap (expected gradients from baselines drawn among the cells); default ig
   --target T       classifier: predicted (default), CLASS (its logit) or prob:CLASS (its probability).
-                   vae / embedding: latent:K, the K-th latent coordinate (1-based, as z1..zK of embed).
+                   vae / embedding: latent:K, the K-th latent coordinate (1-based, as z1..zK of embed);
+                   embedding: also dim:K, the same coordinate.
                    vae: gene:SYMBOL, that gene's decoded expression at z = encoder mean.
+                   regressor: output:NAME, one of its named outputs.
   --steps N        ig path steps, default 50
   --baseline B     ig baseline: zeros (default) or mean (the mean model input over all cells)
   --samples N      smoothgrad noisy copies / gradshap draws per cell, default 25 / 50
@@ -227,7 +230,8 @@ export function parseAttributeRequest(values: Values): AttributeRequest {
 export type ResolvedTarget =
   | { kind: 'predicted'; output: 'logit' | 'probability' }
   | { kind: 'class'; index: number; output: 'logit' | 'probability' }
-  | { kind: 'latent'; index: number }
+  | { kind: 'latent'; index: number; label: string }
+  | { kind: 'output'; index: number; name: string }
   | { kind: 'gene'; index: number; symbol: string };
 
 /** Resolves `--target` against the manifest (classifier: predicted | CLASS; vae/embedding: latent:K, 1-based). */
@@ -257,18 +261,26 @@ export function resolveTarget(manifest: Manifest, target: string | undefined): R
   }
   if (manifest.kind === 'vae' || manifest.kind === 'embedding') {
     const dim = manifest.kind === 'vae' ? manifest.output.latentDim : manifest.output.dim;
-    const m = /^latent:(\d+)$/.exec(target ?? '');
-    const k = m ? Number(m[1]) : NaN;
+    const m = (manifest.kind === 'embedding' ? /^(latent|dim):(\d+)$/ : /^(latent):(\d+)$/).exec(target ?? '');
+    const k = m ? Number(m[2]) : NaN;
     if (!m || k < 1 || k > dim) {
+      const forms = manifest.kind === 'vae' ? 'latent:K' : 'dim:K (or latent:K)';
       throw new InputError(
-        `--target ${target ?? '(missing)'} does not name a latent coordinate of ${manifest.name}; use latent:K with K from 1 to ${dim}${manifest.kind === 'vae' ? ', or gene:SYMBOL for a decoded gene' : ''}.`,
+        `--target ${target ?? '(missing)'} does not name a ${manifest.kind === 'vae' ? 'latent coordinate' : 'dimension'} of ${manifest.name}; use ${forms} with K from 1 to ${dim}${manifest.kind === 'vae' ? ', or gene:SYMBOL for a decoded gene' : ''}.`,
       );
     }
-    return { kind: 'latent', index: k - 1 };
+    return { kind: 'latent', index: k - 1, label: `${m[1]}:${k}` };
   }
-  throw new InputError(
-    `${manifest.name} is a ${manifest.kind} model, which glasswing attribute does not support yet; use a classifier, vae or embedding model.`,
-  );
+  // A regressor: one of its named outputs (default: the first).
+  const names = manifest.output.names;
+  const name = target === undefined ? names[0] : target.startsWith('output:') ? target.slice('output:'.length) : null;
+  const index = name === null ? -1 : names.indexOf(name);
+  if (index < 0) {
+    throw new InputError(
+      `--target ${target} does not name an output of ${manifest.name}; use output:NAME with one of: ${names.join(', ')}.`,
+    );
+  }
+  return { kind: 'output', index, name: names[index] };
 }
 
 /** Writes text to a file or (for '-') to stdout, line by line. */
@@ -422,9 +434,10 @@ async function mapBlocks(
 /** `glasswing predict`. */
 async function predictCommand(values: Values, io: CliIo): Promise<void> {
   const manifest = readManifest(required(values, 'model', 'a model folder'));
+  if (manifest.kind === 'regressor') return predictRegressor(values, manifest, io);
   if (manifest.kind !== 'classifier') {
     throw new InputError(
-      `${manifest.name} is a ${manifest.kind} model; predict needs a classifier (use embed for a vae or embedding model).`,
+      `${manifest.name} is a ${manifest.kind} model; predict needs a classifier or a regressor (use embed for a vae or embedding model).`,
     );
   }
   const classes = manifest.output.classes;
@@ -451,6 +464,58 @@ async function predictCommand(values: Values, io: CliIo): Promise<void> {
   }
 }
 
+/** `glasswing predict` for a regressor: cell_id, then one column per named output. */
+function predictRegressor(values: Values, manifest: RegressorManifest, io: CliIo): Promise<void> {
+  const names = manifest.output.names;
+  return writeOutputColumns('predict', values, manifest, io, {
+    header: names,
+    fn: (model) => (x) => firstOutput(model.models.model, x),
+    label: (n) => `Predicting ${names.length} outputs for ${n}`,
+    fix: 'fix output.names',
+  });
+}
+
+/**
+ * Runs a model over every cell and writes cell_id then one column per `header` name (a regressor's
+ * predict, embed); a model whose output width differs from the manifest is an InputError.
+ */
+async function writeOutputColumns(
+  command: 'predict' | 'embed',
+  values: Values,
+  manifest: Manifest,
+  io: CliIo,
+  o: { header: string[]; fn: (model: LoadedModel) => BatchModel; label: (cells: string) => string; fix: string },
+): Promise<void> {
+  const k = o.header.length;
+  const sink = new CsvSink((values.out as string | undefined) ?? '-', io);
+  try {
+    const p = await prepare(values, manifest, io);
+    const n = p.data.dataset.matrix.nRows;
+    const run = stage(io, o.label(`${n.toLocaleString('en-US')} cells`));
+    const fn = o.fn(p.model);
+    const out = await mapBlocks(
+      p,
+      rowRange(0, n),
+      k,
+      (x) => {
+        const y = fn(x);
+        if (y.shape[1] !== k) throw new InputError(`The model outputs ${y.shape[1]} columns but its manifest says ${k}; ${o.fix}.`);
+        return y;
+      },
+      run.progress,
+    );
+    run.done();
+    sink.line(provenanceLine(command, p.model, p.data, p.dataHash, {}));
+    sink.line(['cell_id', ...o.header].map(csvField).join(','));
+    for (let i = 0; i < n; i++) {
+      sink.line([csvField(p.data.dataset.cellIds[i]), ...Array.from(out.subarray(i * k, (i + 1) * k), formatFloat)].join(','));
+    }
+    io.stderr(`Wrote ${n.toLocaleString('en-US')} rows to ${sink.describe()}.\n`);
+  } finally {
+    sink.close();
+  }
+}
+
 /** The function from model input to latent coordinates: a VAE's z_mean, or an embedding model's output. */
 function latentFn(model: LoadedModel): BatchModel {
   const net = model.manifest.kind === 'vae' ? model.models.encoder : model.models.model;
@@ -458,42 +523,20 @@ function latentFn(model: LoadedModel): BatchModel {
 }
 
 /** `glasswing embed`. */
-async function embedCommand(values: Values, io: CliIo): Promise<void> {
+function embedCommand(values: Values, io: CliIo): Promise<void> {
   const manifest = readManifest(required(values, 'model', 'a model folder'));
   if (manifest.kind !== 'vae' && manifest.kind !== 'embedding') {
     throw new InputError(
-      `${manifest.name} is a ${manifest.kind} model; embed needs a vae or embedding model (use predict for a classifier).`,
+      `${manifest.name} is a ${manifest.kind} model; embed needs a vae or embedding model (use predict for a classifier or regressor).`,
     );
   }
   const dim = manifest.kind === 'vae' ? manifest.output.latentDim : manifest.output.dim;
-  const sink = new CsvSink((values.out as string | undefined) ?? '-', io);
-  try {
-    const p = await prepare(values, manifest, io);
-    const n = p.data.dataset.matrix.nRows;
-    const run = stage(io, `Embedding ${n.toLocaleString('en-US')} cells`);
-    const fn = latentFn(p.model);
-    const z = await mapBlocks(
-      p,
-      rowRange(0, n),
-      dim,
-      (x) => {
-        const y = fn(x);
-        if (y.shape[1] !== dim)
-          throw new InputError(`The model outputs ${y.shape[1]} columns but its manifest says ${dim}; fix the manifest.`);
-        return y;
-      },
-      run.progress,
-    );
-    run.done();
-    sink.line(provenanceLine('embed', p.model, p.data, p.dataHash, {}));
-    sink.line(['cell_id', ...Array.from({ length: dim }, (_, j) => `z${j + 1}`)].join(','));
-    for (let i = 0; i < n; i++) {
-      sink.line([csvField(p.data.dataset.cellIds[i]), ...Array.from(z.subarray(i * dim, (i + 1) * dim), formatFloat)].join(','));
-    }
-    io.stderr(`Wrote ${n.toLocaleString('en-US')} rows to ${sink.describe()}.\n`);
-  } finally {
-    sink.close();
-  }
+  return writeOutputColumns('embed', values, manifest, io, {
+    header: Array.from({ length: dim }, (_, j) => `z${j + 1}`),
+    fn: latentFn,
+    label: (n) => `Embedding ${n}`,
+    fix: 'fix the manifest',
+  });
 }
 
 /** Dataset rows of the requested cells (InputError naming unknown ids). */
@@ -537,7 +580,8 @@ function blockTarget(
     // Encoder then decoder: tf.grad through both (no single Dense chain).
     return { targetFn: decodedGeneTarget(tf, model.fn, decoder!, target.index) };
   }
-  if (target.kind === 'latent') {
+  if (target.kind === 'latent' || target.kind === 'output') {
+    // A latent coordinate, embedding dimension or regressor output: one column of the model's output.
     const targetFn = latentTarget(tf, model.fn, index);
     return model.stack ? { targetFn, gradientFn: denseLatentGradient(tf, model.stack, index) } : { targetFn };
   }
@@ -568,8 +612,9 @@ async function attributeCommand(values: Values, io: CliIo): Promise<void> {
     const classes = manifest.kind === 'classifier' ? manifest.output.classes : [];
     const extra: Record<string, string | number> = {
       method: req.method,
-      target: req.target ?? 'predicted',
-      output: target.kind === 'latent' ? 'latent' : target.kind === 'gene' ? 'decoded' : target.output,
+      target: req.target ?? (target.kind === 'output' ? `output:${target.name}` : 'predicted'),
+      output:
+        target.kind === 'latent' ? 'latent' : target.kind === 'gene' ? 'decoded' : target.kind === 'output' ? 'regression' : target.output,
     };
     if (req.method === 'ig') Object.assign(extra, { baseline: req.baseline, steps: req.steps, rule: 'gauss-legendre' });
     if (req.method === 'smoothgrad') Object.assign(extra, { samples: req.samples, noise: req.noise, seed: req.seed });
@@ -620,10 +665,12 @@ async function attributeCommand(values: Values, io: CliIo): Promise<void> {
       for (let i = 0; i < count; i++) {
         const label =
           target.kind === 'latent'
-            ? `latent:${target.index + 1}`
-            : target.kind === 'gene'
-              ? `gene:${target.symbol}`
-              : `${target.output === 'probability' ? 'prob:' : ''}${classes[typeof index === 'number' ? index : index[i]]}`;
+            ? target.label
+            : target.kind === 'output'
+              ? `output:${target.name}`
+              : target.kind === 'gene'
+                ? `gene:${target.symbol}`
+                : `${target.output === 'probability' ? 'prob:' : ''}${classes[typeof index === 'number' ? index : index[i]]}`;
         const d = delta ? formatFloat(delta[i]) : '';
         if (delta) worstDelta = Math.max(worstDelta, delta[i]);
         sink.line(

@@ -20,6 +20,7 @@ import type {
   DatasetView,
   ExplainRequest,
   ExplainResult,
+  ExtraOutputs,
   Latent,
   ModelsView,
   Predictions,
@@ -40,7 +41,7 @@ export interface Task {
  * the explorer's layouts (src/state/explore.svelte.ts): two chosen latent dimensions, PCA of the
  * expression, UMAP of the latent or of the expression.
  */
-export type LayoutKey = 'latent_pca' | `obsm:${string}` | 'latent_dims' | 'expr_pca' | 'umap_latent' | 'umap_expr';
+export type LayoutKey = 'latent_pca' | `obsm:${string}` | 'latent_dims' | 'embedding_dims' | 'expr_pca' | 'umap_latent' | 'umap_expr';
 /** 'predicted', or the name of a categorical obs column. */
 export type ColorKey = string;
 /** The right panel's tabs. */
@@ -85,6 +86,8 @@ export class AppState {
   models = $state.raw<ModelsView | null>(null);
   predictions = $state.raw<Predictions | null>(null);
   latent = $state.raw<Latent | null>(null);
+  /** The open regressor's or embedding's output for every cell (regressor columns are also published as `pred:NAME`). */
+  extraOutputs = $state.raw<ExtraOutputs | null>(null);
   latentPca = $state.raw<{ coords: Float32Array; explained: Float64Array } | null>(null);
   layout = $state<LayoutKey>('obsm:X_umap');
   colorBy = $state<ColorKey>('label');
@@ -130,6 +133,7 @@ export class AppState {
         predictedClasses: () => this.predictions?.predicted ?? null,
         nCells: () => this.dataset?.nCells ?? 0,
         genes: () => this.models?.classifier.input.genes ?? [],
+        models: () => this.models,
         classes: () => this.models?.classifier.output.classes ?? [],
         setExplainSelection: (v) => (this.explainSelection = v),
         publishColumn: (k, c) => this.publishColumn(k, c),
@@ -150,6 +154,20 @@ export class AppState {
       this.predictions?.probabilities ?? null,
       m.classifier.output.classes.length,
     );
+  }
+
+  /** The input genes of the model the Explain tab explains: the regressor's / embedding's for an 'output' target, else the classifier's. */
+  get explainGenes(): string[] {
+    const m = this.models;
+    if (!m) return [];
+    return this.explainSettings.target === 'output' && m.extra ? m.extra.input.genes : m.classifier.input.genes;
+  }
+
+  /** Single-cell targets beside the classes: the open regressor's outputs or embedding's dimensions. */
+  get explainOutputTargets(): string[] {
+    const extra = this.models?.extra;
+    if (!extra) return [];
+    return extra.kind === 'regressor' ? extra.output.names : Array.from({ length: extra.output.dim }, (_, k) => `dim ${k + 1}`);
   }
 
   /** Layouts on offer: the latent PCA once computed, and every obsm embedding of the file. */
@@ -271,6 +289,11 @@ export class AppState {
 
   private async afterModelChange(models: ModelsView): Promise<void> {
     this.models = models;
+    // An output target of a model that left (or has fewer outputs now) falls back to the class logit.
+    const outputIndex = this.explainSettings.outputIndex ?? 0;
+    if (this.explainSettings.target === 'output' && outputIndex >= this.explainOutputTargets.length) {
+      this.explainSettings = { ...this.explainSettings, target: 'logit', outputIndex: undefined };
+    }
     this.explain = null;
     this.explainSelection = null;
     this.selectedCell = null;
@@ -355,7 +378,9 @@ export class AppState {
       app: `glasswing ${__APP_VERSION__}`,
       datasetName: this.dataset?.name,
       datasetHash: this.dataset?.hash,
-      modelName: this.models ? [this.models.classifier.name, this.models.vae.name].join(' + ') : undefined,
+      modelName: this.models
+        ? [this.models.classifier.name, this.models.vae.name, ...(this.models.extra ? [this.models.extra.name] : [])].join(' + ')
+        : undefined,
       modelHash: this.models?.modelHash,
       backend: this.backend?.backend,
       date: new Date().toISOString(),
@@ -398,11 +423,37 @@ export class AppState {
     const latent = await this.track('Encoding every cell', (id, p) => this.engine.encode(id, p));
     this.explore.onModelOutputsChanged();
     this.latent = latent;
+    await this.runExtraModel();
     const n = latent.z.length / latent.latentDim;
     const res = pca(latent.z, n, latent.latentDim, 2);
     this.latentPca = { coords: res.coords, explained: res.explained };
     this.layout = 'latent_pca';
     this.status = 'Ready. Click a cell to explain its prediction.';
+  }
+
+  /** Runs the open regressor / embedding over every cell; a regressor's outputs become `pred:NAME` colour columns. */
+  private async runExtraModel(): Promise<void> {
+    this.extraOutputs = null;
+    for (const key of Object.keys(this.columns)) if (key.startsWith('pred:')) this.dropColumn(key);
+    if (!this.models?.extra) return;
+    const out = await this.track(`Running ${this.models.extra.name}`, (id, p) => this.engine.predictExtra(id, p));
+    this.extraOutputs = out;
+    if (out?.kind !== 'regressor') return;
+    out.names.forEach((name, j) => {
+      this.publishColumn(`pred:${name}`, {
+        title: `${name} (${out.name} prediction)`,
+        values: Float32Array.from({ length: out.values.length / out.nOut }, (_, i) => out.values[i * out.nOut + j]),
+        isSigned: false,
+        units: 'model output units',
+      });
+    });
+  }
+
+  /** Removes a published column (e.g. a regressor's outputs when another model replaces it). */
+  dropColumn(key: string): void {
+    if (!(key in this.columns)) return;
+    const { [key]: _dropped, ...rest } = this.columns;
+    this.columns = rest;
   }
 
   /** Explains `cell` with integrated gradients (the regulation view follows app.explain). */

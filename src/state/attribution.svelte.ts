@@ -4,18 +4,31 @@
  * (published as an `attr:GENE` column), and the VAE decoder Jacobian.
  */
 import type { EngineRemote } from '../workers/client.ts';
-import type { AttributeRequest, AttributeResult, AttributionMethod, ProgressFn } from '../workers/protocol.ts';
+import type { AttributeRequest, AttributeResult, AttributionMethod, ModelsView, ProgressFn } from '../workers/protocol.ts';
 import type { QuadratureRuleName } from '../core/attribution/quadrature.ts';
 import type { BaselineKind } from '../core/attribution/baselines.ts';
 import type { PublishedColumn } from './app.svelte.ts';
 import type { SelectionState } from './selection.svelte.ts';
 import { maskToIndices } from './selection.svelte.ts';
 
-/** What a target picker offers: a class (predicted or fixed) as logit or probability, z_k, or a decoded gene. */
+/**
+ * What a target picker offers: a class (predicted or fixed) as logit or probability, z_k, a decoded
+ * gene, a regressor output (`index`), or an embedding dimension (`k`, 0-based).
+ */
 export type TargetChoice =
   | { kind: 'class'; classIndex: number | 'predicted'; output: 'logit' | 'probability' }
   | { kind: 'latent'; k: number }
-  | { kind: 'decoded'; gene: number };
+  | { kind: 'decoded'; gene: number }
+  | { kind: 'output'; index: number }
+  | { kind: 'dim'; k: number };
+
+/** The input genes a target's attributions are over: the explained model's own list. */
+export function genesForTarget(t: TargetChoice, models: ModelsView | null): string[] {
+  if (!models) return [];
+  if (t.kind === 'class') return models.classifier.input.genes;
+  if (t.kind === 'latent' || t.kind === 'decoded') return models.vae.input.genes;
+  return models.extra?.input.genes ?? [];
+}
 
 /** Method settings shared by selection runs and colour-by. */
 export interface AttributionSettings {
@@ -47,6 +60,8 @@ export interface JacobianView {
   nOut: number;
   meanSigned: Float32Array;
   meanAbs: Float32Array;
+  /** The decoder's output genes (the VAE's list). */
+  genes: string[];
   path: string;
   ms: number;
 }
@@ -58,6 +73,8 @@ export interface AttributionHost {
   predictedClasses(): Int32Array | null;
   nCells(): number;
   genes(): string[];
+  /** The open models (for each target's own gene list and output names). */
+  models(): ModelsView | null;
   classes(): string[];
   setExplainSelection(v: SelectionExplanation | null): void;
   publishColumn(key: string, column: PublishedColumn): void;
@@ -65,10 +82,12 @@ export interface AttributionHost {
   fail(err: unknown): void;
 }
 
-/** Human words for a target. */
-export function targetLabel(t: TargetChoice, classes: string[], genes: string[]): string {
+/** Human words for a target; `extra` is the open regressor / embedding manifest, when there is one. */
+export function targetLabel(t: TargetChoice, classes: string[], genes: string[], extra?: ModelsView['extra']): string {
   if (t.kind === 'class') return `${t.classIndex === 'predicted' ? 'predicted class' : classes[t.classIndex]} ${t.output}`;
   if (t.kind === 'latent') return `latent z${t.k}`;
+  if (t.kind === 'output') return `${extra?.kind === 'regressor' ? extra.output.names[t.index] : `output ${t.index + 1}`} (regressor)`;
+  if (t.kind === 'dim') return `${extra?.name ?? 'embedding'} dim ${t.k + 1}`;
   return `decoded ${genes[t.gene] ?? `gene ${t.gene}`}`;
 }
 
@@ -140,11 +159,11 @@ export class AttributionState {
       const res = await this.host.track('Explaining the selection', (id, p) => this.engine.attribute(id, req, p));
       if (!res.aggregate) return;
       this.notice = res.notice ?? null;
-      const label = `${picked.label} · ${METHOD_NAMES[settings.method]} · ${targetLabel(settings.target, this.host.classes(), this.host.genes())}`;
+      const label = `${picked.label} · ${METHOD_NAMES[settings.method]} · ${this.label(settings.target)}`;
       this.lastRun = { ...res, label, settings };
       this.host.setExplainSelection({
         label,
-        genes: this.host.genes(),
+        genes: res.genes,
         meanSigned: res.aggregate.meanSigned,
         meanAbs: res.aggregate.meanAbs,
       });
@@ -155,26 +174,29 @@ export class AttributionState {
     }
   }
 
+  /** Words for a target, with the open models' class, gene and output names. */
+  label(t: TargetChoice): string {
+    return targetLabel(t, this.host.classes(), genesForTarget(t, this.host.models()), this.host.models()?.extra);
+  }
+
   /** Computes gene `gene`'s attribution in every cell with the chosen method and target and publishes it as `attr:GENE`. */
   async colourByGene(geneName: string): Promise<void> {
-    const gene = this.host.genes().findIndex((g) => g.toUpperCase() === geneName.trim().toUpperCase());
-    if (gene < 0)
-      return this.host.fail(
-        new Error(`"${geneName}" is not one of the model's ${this.host.genes().length} input genes; pick one from the list.`),
-      );
     const settings = $state.snapshot(this.settings) as AttributionSettings;
+    // The gene is looked up in the explained model's own inputs (the VAE's or a regressor's may differ from the classifier's).
+    const genes = genesForTarget(settings.target, this.host.models());
+    const gene = genes.findIndex((g) => g.toUpperCase() === geneName.trim().toUpperCase());
+    if (gene < 0)
+      return this.host.fail(new Error(`"${geneName}" is not one of the model's ${genes.length} input genes; pick one from the list.`));
     const cells = Int32Array.from({ length: this.host.nCells() }, (_, i) => i);
     this.isBusy = true;
     try {
       const req = this.request(cells, { gene });
-      const res = await this.host.track(`Attribution of ${this.host.genes()[gene]} in every cell`, (id, p) =>
-        this.engine.attribute(id, req, p),
-      );
+      const res = await this.host.track(`Attribution of ${genes[gene]} in every cell`, (id, p) => this.engine.attribute(id, req, p));
       if (!res.column) return;
       if (res.notice) this.notice = res.notice;
-      const target = targetLabel(settings.target, this.host.classes(), this.host.genes());
-      this.host.publishColumn(`attr:${this.host.genes()[gene]}`, {
-        title: `${METHOD_NAMES[settings.method]} attribution of ${this.host.genes()[gene]} (${target})`,
+      const target = this.label(settings.target);
+      this.host.publishColumn(`attr:${genes[gene]}`, {
+        title: `${METHOD_NAMES[settings.method]} attribution of ${genes[gene]} (${target})`,
         values: res.column,
         isSigned: settings.method !== 'saliency',
         units: settings.method === 'saliency' || settings.method === 'smoothgrad' ? `${target} per expression unit` : `${target} units`,
@@ -199,6 +221,7 @@ export class AttributionState {
         nOut: res.nOut,
         meanSigned: res.meanSigned,
         meanAbs: res.meanAbs,
+        genes: res.genes,
         path: res.path,
         ms: res.ms,
       };

@@ -17,6 +17,8 @@ import {
   type ContinuousMapName,
   type Domain,
 } from '../core/color/colormap.ts';
+import { clippedDomain, type ClippedDomain } from '../core/color/percentile.ts';
+import { categoricalLut, codesToValues, VALUE_LUT_SIZE, type ValueColoring } from '../core/color/value_coloring.ts';
 
 /** A colouring by category: codes `[nCells]` (-1 = missing) into `categories`, with a palette. */
 export interface CategoricalColoring {
@@ -41,6 +43,8 @@ export interface ContinuousColoring {
   isSigned: boolean;
   map: ContinuousMapName;
   domain: Domain;
+  /** Set when `domain` was clipped at percentiles (clipPercentile) and cells lie beyond it; null for the full range. */
+  clip: Pick<ClippedDomain, 'low' | 'high'> | null;
 }
 
 export type Coloring = CategoricalColoring | ContinuousColoring;
@@ -74,7 +78,14 @@ export class ExploreState {
   selectMode = $state<'replace' | 'add' | 'subtract'>('replace');
   /** The two latent dimensions of the 'latent_dims' layout (0-based). */
   latentDims = $state<[number, number]>([0, 1]);
+  /** The two dimensions of the open embedding model's 'embedding_dims' layout (0-based). */
+  embeddingDims = $state<[number, number]>([0, 1]);
   sequentialMap = $state<ContinuousMapName>('viridis');
+  /**
+   * Continuous colours span the central band up to this percentile (99: p1–p99; for signed
+   * columns ±p99 of |value|), or the full range when null. Fixed ranges (confidence, entropy) stay full.
+   */
+  clipPercentile = $state<number | null>(null);
   divergingMap = $state<ContinuousMapName>('RdBu');
   exprPca = $state.raw<ComputedLayout | null>(null);
   umapLatent = $state.raw<ComputedLayout | null>(null);
@@ -107,6 +118,7 @@ export class ExploreState {
     this.pendingGenes = new Set();
     this.geneError = null;
     this.latentDims = [0, 1];
+    this.embeddingDims = [0, 1];
   }
 
   get nCells(): number {
@@ -125,6 +137,10 @@ export class ExploreState {
       out.push({ key: 'latent_dims', label: 'Latent dims', isComputed: true });
       out.push({ key: 'umap_latent', label: 'UMAP (latent)', isComputed: this.umapLatent !== null });
     }
+    const extra = this.app.extraOutputs;
+    if (extra?.kind === 'embedding' && extra.nOut >= 2) {
+      out.push({ key: 'embedding_dims', label: `${extra.name} dims`, isComputed: true });
+    }
     if (this.app.models) {
       out.push({ key: 'expr_pca', label: 'PCA (expression)', isComputed: this.exprPca !== null });
       out.push({ key: 'umap_expr', label: 'UMAP (expression)', isComputed: this.umapExpr !== null });
@@ -137,6 +153,8 @@ export class ExploreState {
     switch (key) {
       case 'latent_dims':
         return this.latentDimsXY;
+      case 'embedding_dims':
+        return this.embeddingDimsXY;
       case 'expr_pca':
         return this.exprPca?.coords ?? null;
       case 'umap_latent':
@@ -153,6 +171,10 @@ export class ExploreState {
     switch (key) {
       case 'latent_dims':
         return [`z${this.latentDims[0] + 1} (latent mean)`, `z${this.latentDims[1] + 1} (latent mean)`];
+      case 'embedding_dims': {
+        const name = this.app.extraOutputs?.name ?? 'embedding';
+        return [`${name} dim ${this.embeddingDims[0] + 1}`, `${name} dim ${this.embeddingDims[1] + 1}`];
+      }
       case 'expr_pca': {
         const e = this.exprPca?.explained ?? [0, 0];
         return [`expression PC1 (${(e[0] * 100).toFixed(0)}%)`, `expression PC2 (${(e[1] * 100).toFixed(0)}%)`];
@@ -166,22 +188,30 @@ export class ExploreState {
     }
   }
 
-  private latentDimsCache: { z: Float32Array; dims: string; xy: Float32Array } | null = null;
+  private dimsCache = new Map<string, { z: Float32Array; dims: string; xy: Float32Array }>();
 
   private get latentDimsXY(): Float32Array | null {
     const latent = this.app.latent;
-    if (!latent) return null;
-    const [a, b] = this.latentDims;
+    return latent ? this.twoDims('latent', latent.z, latent.latentDim, this.latentDims) : null;
+  }
+
+  private get embeddingDimsXY(): Float32Array | null {
+    const extra = this.app.extraOutputs;
+    return extra?.kind === 'embedding' ? this.twoDims('embedding', extra.values, extra.nOut, this.embeddingDims) : null;
+  }
+
+  /** Columns `a`, `b` of `z` `[n, d]` as `[n * 2]` positions, cached per source and pair. */
+  private twoDims(source: string, z: Float32Array, d: number, [a, b]: [number, number]): Float32Array {
     const key = `${a},${b}`;
-    if (this.latentDimsCache?.z === latent.z && this.latentDimsCache.dims === key) return this.latentDimsCache.xy;
-    const d = latent.latentDim;
-    const n = latent.z.length / d;
+    const hit = this.dimsCache.get(source);
+    if (hit?.z === z && hit.dims === key) return hit.xy;
+    const n = z.length / d;
     const xy = new Float32Array(n * 2);
     for (let i = 0; i < n; i++) {
-      xy[2 * i] = latent.z[i * d + a];
-      xy[2 * i + 1] = latent.z[i * d + b];
+      xy[2 * i] = z[i * d + a];
+      xy[2 * i + 1] = z[i * d + b];
     }
-    this.latentDimsCache = { z: latent.z, dims: key, xy };
+    this.dimsCache.set(source, { z, dims: key, xy });
     return xy;
   }
 
@@ -309,6 +339,7 @@ export class ExploreState {
       );
       // Fixed, meaningful ranges: probability 0..1; entropy 0..log2(k) bits.
       col.domain = isConfidence ? [0, 1] : [0, Math.log2(Math.max(2, k))];
+      col.clip = null;
       return col;
     }
     if (key === 'predicted' && app.predictions) {
@@ -346,6 +377,8 @@ export class ExploreState {
   }
 
   private continuous(key: string, title: string, units: string, values: Float32Array, isSigned: boolean): ContinuousColoring {
+    const pct = this.clipPercentile;
+    const clipped = pct === null ? null : this.clipped(values, isSigned, pct);
     return {
       kind: 'continuous',
       key,
@@ -354,8 +387,26 @@ export class ExploreState {
       values,
       isSigned,
       map: isSigned ? this.divergingMap : this.sequentialMap,
-      domain: continuousDomain(values, isSigned),
+      domain: clipped ? clipped.domain : continuousDomain(values, isSigned),
+      clip: clipped && (clipped.low || clipped.high) ? { low: clipped.low, high: clipped.high } : null,
     };
+  }
+
+  // Percentile domains per column and setting: `coloring` is a getter, read on every change of the app.
+  private clipCache = new WeakMap<Float32Array, Map<string, ClippedDomain>>();
+  private clipped(values: Float32Array, isSigned: boolean, pct: number): ClippedDomain {
+    let byKey = this.clipCache.get(values);
+    if (!byKey) {
+      byKey = new Map();
+      this.clipCache.set(values, byKey);
+    }
+    const key = `${isSigned}:${pct}`;
+    let out = byKey.get(key);
+    if (!out) {
+      out = clippedDomain(values, isSigned, pct);
+      byKey.set(key, out);
+    }
+    return out;
   }
 
   /** Per-cell counts of each category of a categorical colouring. */
@@ -380,6 +431,46 @@ export class ExploreState {
     if (mask && mask.length === nCells) greyOutside(rgba, mask);
     return rgba;
   }
+
+  /**
+   * The same colouring in GPU form (values + LUT + selection mask), which the scatter maps in its
+   * shader: a recolour then uploads one Float32 per cell instead of mapping every cell here. Null
+   * for no colouring, or more categories than the shader's palette texture holds (the RGBA path then).
+   */
+  valueColoring(coloring: Coloring | null, nCells: number): ValueColoring | null {
+    if (!coloring) return null;
+    const mask = this.app.selection.primary;
+    const selection = mask && mask.length === nCells ? mask : null;
+    if (coloring.kind === 'continuous') {
+      if (coloring.values.length !== nCells) return null;
+      return {
+        kind: 'continuous',
+        values: coloring.values,
+        lut: this.lut(coloring.map),
+        domain: coloring.domain,
+        alpha: 235,
+        mask: selection,
+      };
+    }
+    // The CPU path wraps codes by the palette's length; the shader by the LUT's: equal up to 256 categories.
+    if (coloring.categories.length > VALUE_LUT_SIZE || coloring.codes.length !== nCells) return null;
+    let values = this.codeValues.get(coloring.codes);
+    if (!values) {
+      values = codesToValues(coloring.codes);
+      this.codeValues.set(coloring.codes, values);
+    }
+    return {
+      kind: 'categorical',
+      values,
+      lut: categoricalLut(coloring.palette, coloring.categories.length, this.app.hiddenCategories),
+      domain: [0, 1],
+      alpha: 235,
+      mask: selection,
+    };
+  }
+
+  // Category codes as float32, converted once per codes array (a recolour by the same column reuses it).
+  private codeValues = new WeakMap<Int32Array, Float32Array>();
 
   private luts = new Map<ContinuousMapName, Uint8Array>();
   private lut(name: ContinuousMapName): Uint8Array {

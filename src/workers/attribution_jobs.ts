@@ -26,6 +26,7 @@ import {
   decodedGeneTarget,
   latentTarget,
   logitTarget,
+  outputTarget,
   probabilityTarget,
   type BatchModel,
   type TargetFn,
@@ -35,11 +36,34 @@ import { activeBackendLimits } from '../compute/limits.ts';
 /** The attribution methods the engine runs. */
 export type AttributionMethod = 'saliency' | 'gradxinput' | 'ig' | 'smoothgrad' | 'gradshap';
 
-/** What is explained: a class (its logit or probability; 'predicted' = each cell's own), z_k, or a decoded gene. */
+/**
+ * What is explained: a class (its logit or probability; 'predicted' = each cell's own), z_k, a
+ * decoded gene, a regressor's output column `index`, or an embedding model's dimension `k` (0-based).
+ */
 export type AttributionTarget =
   | { kind: 'class'; classIndex: number | 'predicted'; output: 'logit' | 'probability' }
   | { kind: 'latent'; k: number }
-  | { kind: 'decoded'; gene: number };
+  | { kind: 'decoded'; gene: number }
+  | { kind: 'output'; index: number }
+  | { kind: 'dim'; k: number };
+
+/** Which model's input a target reads: the classifier, the VAE, or the extra regressor / embedding model. */
+export type InputPart = 'classifier' | 'vae' | 'extra';
+
+/** The model part whose input genes a target's attributions are over. */
+export function inputPartOf(target: AttributionTarget): InputPart {
+  if (target.kind === 'class') return 'classifier';
+  if (target.kind === 'latent' || target.kind === 'decoded') return 'vae';
+  return 'extra';
+}
+
+/** One model's input over the open dataset: its genes, in its own order and preprocessing. */
+export interface ModelRows {
+  genes: string[];
+  nGenes: number;
+  /** Model input of the given dataset rows, `[rows.length, nGenes]` float32. */
+  rowsAt(rows: Uint32Array): Float32Array;
+}
 
 /** Settings of a many-cell attribution run. */
 export interface AttributeRequest {
@@ -71,6 +95,8 @@ export interface AttributeResult {
   notice?: string;
   /** Worst and median completeness delta over the cells (IG, GradientSHAP), or null. */
   delta: { worst: number; median: number } | null;
+  /** The input genes the attributions are over (the explained model's own list, in its order). */
+  genes: string[];
   chunk: ChunkSize;
   gradientPath: 'dense-backprop' | 'tf.grad';
   backend: string;
@@ -80,14 +106,19 @@ export interface AttributeResult {
 /** What the engine lends a run. */
 export interface AttributionContext {
   nCells: number;
+  /** The classifier's input width (the bench's model). */
   nGenes: number;
-  /** Model input of the given dataset rows, `[rows.length, nGenes]` float32. */
+  /** The classifier's input of the given dataset rows, `[rows.length, nGenes]` float32. */
   rowsAt(rows: Uint32Array): Float32Array;
+  /** Each model's own input (genes, order, preprocessing); 'extra' is null when no regressor / embedding is open. */
+  inputFor(part: InputPart): ModelRows | null;
   classifier: tf.LayersModel;
   encoder: tf.LayersModel;
   decoder: tf.LayersModel;
+  /** The open regressor or embedding model, or null. */
+  extra: tf.LayersModel | null;
   /** Dense stacks per backend and model part (cached by the engine), null when not a Dense chain. */
-  stack(part: 'classifier' | 'encoder' | 'decoder'): DenseStack | null;
+  stack(part: StackPart): DenseStack | null;
   /** `[nCells]` predicted class per cell. */
   predicted: Int32Array;
   signal: { readonly aborted: boolean };
@@ -107,6 +138,9 @@ export class DeviceLostError extends Error {
 const CELLS_PER_BLOCK = 256;
 /** Reference cells GradientSHAP draws its baselines from. */
 const GRADSHAP_REFERENCE_CELLS = 100;
+
+/** Model parts that can have a Dense stack for the fast gradient. */
+export type StackPart = 'classifier' | 'encoder' | 'decoder' | 'extra';
 
 /** Layer output widths of a LayersModel chain (input first), for chunk sizing. */
 function widthsOf(model: tf.LayersModel): number[] {
@@ -143,9 +177,23 @@ function targetFor(ctx: AttributionContext, target: AttributionTarget, classes: 
     fn = latentTarget(tf, encMean, target.k);
     gradientFn = stack ? denseLatentGradient(tf, stack, target.k) : undefined;
     widths = widthsOf(ctx.encoder);
-  } else {
+  } else if (target.kind === 'decoded') {
     fn = decodedGeneTarget(tf, encMean, dec, target.gene);
     widths = [...widthsOf(ctx.encoder), ...widthsOf(ctx.decoder).slice(1)];
+  } else {
+    const extra = ctx.extra;
+    if (!extra) throw new Error('No regressor or embedding model is open; open one in the Model section first.');
+    const net: BatchModel = (t) => {
+      const y = extra.apply(t);
+      return (Array.isArray(y) ? y[0] : y) as Tensor2D;
+    };
+    const column = target.kind === 'output' ? target.index : target.k;
+    const what = target.kind === 'output' ? 'regressor output' : 'embedding dimension';
+    const stack = ctx.stack('extra');
+    fn = outputTarget(tf, net, column, what);
+    // A regressor output or embedding dimension is one column of a linear output, like z_k.
+    gradientFn = stack ? denseLatentGradient(tf, stack, column) : undefined;
+    widths = widthsOf(extra);
   }
   return { fn, gradientFn, widths };
 }
@@ -156,7 +204,9 @@ function targetFor(ctx: AttributionContext, target: AttributionTarget, classes: 
  */
 export async function runAttribution(ctx: AttributionContext, req: AttributeRequest): Promise<AttributeResult> {
   const t0 = performance.now();
-  const { nGenes } = ctx;
+  const input = ctx.inputFor(inputPartOf(req.target));
+  if (!input) throw new Error('No regressor or embedding model is open; open one in the Model section first.');
+  const { nGenes } = input;
   const n = req.cells.length;
   if (n === 0) throw new Error('No cells to explain: select some cells first.');
   for (const c of req.cells) {
@@ -165,13 +215,14 @@ export async function runAttribution(ctx: AttributionContext, req: AttributeRequ
   if (req.reduce !== 'aggregate' && !(req.reduce.gene >= 0 && req.reduce.gene < nGenes)) {
     throw new Error(`Gene index ${req.reduce.gene} is not a model gene (0 to ${nGenes - 1}).`);
   }
-  const read = (start: number, count: number) => ctx.rowsAt(Uint32Array.from({ length: count }, (_, i) => start + i));
+  // Each model reads its own genes: a user classifier's list may differ from the VAE's in size and order.
+  const read = (start: number, count: number) => input.rowsAt(Uint32Array.from({ length: count }, (_, i) => start + i));
   const baseline =
     req.method === 'ig'
       ? buildBaseline(req.baseline, read, ctx.nCells, nGenes, { selection: req.baselineSelection, cell: req.baselineCell })
       : new Float32Array(nGenes);
   const references =
-    req.method === 'gradshap' ? ctx.rowsAt(Uint32Array.from(sampleCellIndices(ctx.nCells, GRADSHAP_REFERENCE_CELLS, req.seed))) : null;
+    req.method === 'gradshap' ? input.rowsAt(Uint32Array.from(sampleCellIndices(ctx.nCells, GRADSHAP_REFERENCE_CELLS, req.seed))) : null;
   const probe = targetFor(ctx, req.target, 0);
   const chunk = chunkRowsFor(activeBackendLimits(), probe.widths);
   const parts: AttributionAggregate[] = [];
@@ -182,7 +233,7 @@ export async function runAttribution(ctx: AttributionContext, req: AttributeRequ
   for (let b0 = 0; b0 < n; b0 += CELLS_PER_BLOCK) {
     const nb = Math.min(CELLS_PER_BLOCK, n - b0);
     const cells = req.cells.subarray(b0, b0 + nb);
-    const x = ctx.rowsAt(Uint32Array.from(cells));
+    const x = input.rowsAt(Uint32Array.from(cells));
     const classes =
       req.target.kind === 'class'
         ? req.target.classIndex === 'predicted'
@@ -256,6 +307,7 @@ export async function runAttribution(ctx: AttributionContext, req: AttributeRequ
     aggregate: column ? null : mergeAggregates(parts),
     column,
     delta: deltas.length ? { worst: deltas[deltas.length - 1], median: deltas[Math.floor(deltas.length / 2)] } : null,
+    genes: input.genes,
     chunk,
     gradientPath: hasFastPath ? 'dense-backprop' : 'tf.grad',
     backend: tf.getBackend(),
@@ -279,11 +331,12 @@ export async function runDecoderJacobian(ctx: AttributionContext, cells: Int32Ar
   const t0 = performance.now();
   if (cells.length === 0) throw new Error('No cells chosen: click a cell or select some first.');
   const K = (ctx.encoder.outputs[0].shape[1] as number) ?? 0;
+  const vae = ctx.inputFor('vae')!;
   const z = new Float32Array(cells.length * K);
   for (let b0 = 0; b0 < cells.length; b0 += 1024) {
     const nb = Math.min(1024, cells.length - b0);
-    const x = ctx.rowsAt(Uint32Array.from(cells.subarray(b0, b0 + nb)));
-    const zt = tf.tidy(() => (ctx.encoder.apply(tf.tensor2d(x, [nb, ctx.nGenes])) as tf.Tensor[])[0]);
+    const x = vae.rowsAt(Uint32Array.from(cells.subarray(b0, b0 + nb)));
+    const zt = tf.tidy(() => (ctx.encoder.apply(tf.tensor2d(x, [nb, vae.nGenes])) as tf.Tensor[])[0]);
     z.set((await zt.data()) as Float32Array, b0 * K);
     zt.dispose();
   }
@@ -293,11 +346,11 @@ export async function runDecoderJacobian(ctx: AttributionContext, cells: Int32Ar
     signal: ctx.signal,
     onProgress: (f) => ctx.onProgress?.(f, `Decoder Jacobian over ${cells.length.toLocaleString('en')} cells`),
   });
-  return { ...r, latentDim: K, backend: tf.getBackend(), ms: performance.now() - t0 };
+  return { ...r, latentDim: K, genes: vae.genes, backend: tf.getBackend(), ms: performance.now() - t0 };
 }
 
 /** Extracts a Dense stack for a model part (encoder: its mean output), or null; the caller caches it. */
-export function extractStackFor(part: 'classifier' | 'encoder' | 'decoder', model: tf.LayersModel): DenseStack | null {
+export function extractStackFor(part: StackPart, model: tf.LayersModel): DenseStack | null {
   try {
     return extractDenseStack(tf, model, part === 'encoder' ? model.outputLayers[0].name : undefined);
   } catch {

@@ -14,8 +14,9 @@ import { packDataset, unpackDataset } from '../core/session/embedded_dataset.ts'
 import { sha256OfChunks } from '../storage/digest.ts';
 import { readUserFiles, type ReadChoices } from './open_files.ts';
 import { validateManifest, type ClassifierManifest, type VaeManifest, type Manifest } from '../core/model/manifest.ts';
+import { explainOutputTarget, runExtraModel, type ExtraModel } from './extra_model.ts';
 import { integratedGradients } from '../core/attribution/integrated_gradients.ts';
-import { logitTarget, probabilityTarget, type BatchModel } from '../core/attribution/targets.ts';
+import { logitTarget, probabilityTarget, type BatchModel, type TargetFn } from '../core/attribution/targets.ts';
 import { denseLogitGradient, denseProbabilityGradient, extractDenseStack, type DenseStack } from '../core/attribution/dense_backprop.ts';
 import type { GradientFn } from '../core/attribution/batching.ts';
 import { runAttributionBench, type AttributionBenchOptions } from './attribution_bench.ts';
@@ -25,6 +26,9 @@ import {
   extractStackFor,
   runAttribution,
   runDecoderJacobian,
+  type InputPart,
+  type ModelRows,
+  type StackPart,
   type AttributeRequest,
   type AttributeResult,
 } from './attribution_jobs.ts';
@@ -41,6 +45,7 @@ import { alignToModel } from '../core/data/alignment.ts';
 import type {
   CachedDatasetView,
   ComputedLayout,
+  ExtraOutputs,
   GeneColumn,
   DatasetView,
   ExplainRequest,
@@ -54,6 +59,8 @@ import type {
 const ROWS_PER_BATCH = 512;
 
 type ModelPart = 'classifier' | 'encoder' | 'decoder';
+/** The models on one backend: the classifier, the VAE's two halves, and the optional regressor / embedding. */
+type LoadedModels = Record<ModelPart, tf.LayersModel> & { extra: tf.LayersModel | null };
 
 /** Reads a tfjs model.json and its weight shards, with a sentence when something is missing or malformed. */
 async function loadArtifacts(url: string): Promise<tf.io.ModelArtifacts> {
@@ -111,9 +118,29 @@ async function modelHash(manifests: Manifest[], parts: tf.io.ModelArtifacts[]): 
 interface ModelInput {
   nCells: number;
   nGenes: number;
+  /** The model's input genes, in its order. */
+  genes: string[];
   rows(start: number, count: number): Float32Array;
   /** Rows at arbitrary dataset indices, `[rows.length, nGenes]`. */
   rowsAt(rows: Uint32Array): Float32Array;
+}
+
+/** A model's input over `ds`: its genes through `alignment`, preprocessed as its manifest says, built per batch. */
+function modelInputOf(ds: Dataset, manifest: Manifest, alignment: AlignmentReport): ModelInput {
+  const steps = manifest.preprocessing.steps;
+  return {
+    nCells: ds.matrix.nRows,
+    nGenes: manifest.input.genes.length,
+    genes: manifest.input.genes,
+    rows: (start, count) =>
+      modelInput(
+        ds,
+        steps,
+        alignment,
+        Uint32Array.from({ length: count }, (_, i) => start + i),
+      ),
+    rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
+  };
 }
 
 const rowsTensor = (input: ModelInput, start: number, count: number) => tf.tensor2d(input.rows(start, count), [count, input.nGenes]);
@@ -131,7 +158,7 @@ export class Engine {
    * Models per backend. Weights are never shared across backends: tfjs would move them with a
    * synchronous GPU read, which on WebGPU in a worker returned zeros (measured) and lost the page's WebGL context.
    */
-  private modelsByBackend = new Map<string, Promise<Record<ModelPart, tf.LayersModel>>>();
+  private modelsByBackend = new Map<string, Promise<LoadedModels>>();
   /**
    * The classifier as a plain Dense stack per backend (weights transposed once), for explicit
    * backprop: ~2x the forward pass on wasm against ~14x for tf.grad (scripts/bench_gradient.ts).
@@ -151,11 +178,15 @@ export class Engine {
   private x: ModelInput | null = null;
   /** The VAE's input when its genes differ from the classifier's (a user classifier); else null and x serves both. */
   private vaeX: ModelInput | null = null;
+  /** The user's regressor or embedding model, beside the classifier and VAE; null when none is open. */
+  private extraModel: ExtraModel | null = null;
+  /** The extra model's own input (its genes and preprocessing), or null. */
+  private extraX: ModelInput | null = null;
   /** How to run a user classifier (GraphModel, probability output); null for the bundled LayersModel. */
   private classifierSpec: ClassifierSpec | null = null;
   /** Which active models came from the user's files (the rest are the bundled demo models). */
   private userParts: ('classifier' | 'vae')[] = [];
-  private meanBaseline: Float32Array | null = null;
+  private meanBaseline: { input: ModelInput; mean: Float32Array } | null = null;
   private predictions: Predictions | null = null;
   private cancelled = new Set<number>();
   /** Gene columns, expression PCA and UMAP (src/workers/explore_compute.ts). */
@@ -339,61 +370,31 @@ export class Engine {
   private async prepareModelInput(): Promise<ModelsView['alignment']> {
     const ds = this.requireDataset();
     const cls = this.manifests!.classifier;
-    this.alignment = await alignDataset(ds, cls.input.genes, { base: this.appBase || self.location.href, useOrthologs: this.useOrthologs });
-    const alignment = this.alignment;
-    const steps = cls.preprocessing.steps;
-    const g = cls.input.genes.length;
-    const n = ds.matrix.nRows;
-    this.x = {
-      nCells: n,
-      nGenes: g,
-      rows: (start, count) =>
-        modelInput(
-          ds,
-          steps,
-          alignment,
-          Uint32Array.from({ length: count }, (_, i) => start + i),
-        ),
-      rowsAt: (rows) => modelInput(ds, steps, alignment, rows),
-    };
+    const options = { base: this.appBase || self.location.href, useOrthologs: this.useOrthologs };
+    this.alignment = await alignDataset(ds, cls.input.genes, options);
+    this.x = modelInputOf(ds, cls, this.alignment);
+    // The VAE and the extra regressor / embedding each read their own genes when they differ.
     const vae = this.manifests!.vae;
-    this.vaeX = null;
-    if (vae.input.genes.join('\n') !== cls.input.genes.join('\n')) {
-      const vaeAlignment = await alignDataset(ds, vae.input.genes, {
-        base: this.appBase || self.location.href,
-        useOrthologs: this.useOrthologs,
-      });
-      const vaeSteps = vae.preprocessing.steps;
-      this.vaeX = {
-        nCells: n,
-        nGenes: vae.input.genes.length,
-        rows: (start, count) =>
-          modelInput(
-            ds,
-            vaeSteps,
-            vaeAlignment,
-            Uint32Array.from({ length: count }, (_, i) => start + i),
-          ),
-        rowsAt: (rows) => modelInput(ds, vaeSteps, vaeAlignment, rows),
-      };
-    }
+    const isSameGenes = vae.input.genes.join('\n') === cls.input.genes.join('\n');
+    this.vaeX = isSameGenes ? null : modelInputOf(ds, vae, await alignDataset(ds, vae.input.genes, options));
+    const extra = this.extraModel?.manifest;
+    this.extraX = extra ? modelInputOf(ds, extra, await alignDataset(ds, extra.input.genes, options)) : null;
     this.meanBaseline = null;
     this.predictions = null;
     return this.alignmentReport()!;
   }
 
-  /** Mean model input over every cell `[nModelGenes]` (IG's dataset-mean baseline), computed on first use. */
-  private datasetMean(): Float32Array {
-    if (this.meanBaseline) return this.meanBaseline;
-    const x = this.requireInput();
+  /** Mean input of a model over every cell `[nModelGenes]` (IG's dataset-mean baseline), computed on first use. */
+  private datasetMean(x: ModelInput = this.requireInput()): Float32Array {
+    if (this.meanBaseline?.input === x) return this.meanBaseline.mean;
     const mean = new Float64Array(x.nGenes);
     for (let start = 0; start < x.nCells; start += MEAN_CHUNK_ROWS) {
       const count = Math.min(MEAN_CHUNK_ROWS, x.nCells - start);
       const block = x.rows(start, count);
       for (let k = 0; k < block.length; k++) mean[k % x.nGenes] += block[k];
     }
-    this.meanBaseline = Float32Array.from(mean, (v) => v / Math.max(1, x.nCells));
-    return this.meanBaseline;
+    this.meanBaseline = { input: x, mean: Float32Array.from(mean, (v) => v / Math.max(1, x.nCells)) };
+    return this.meanBaseline.mean;
   }
 
   /** How the open dataset lines up with the models: counts, routes and the sentence the UI shows. */
@@ -440,6 +441,7 @@ export class Engine {
     );
     this.appBase = appBase ?? '';
     this.userParts = [];
+    this.extraModel = null;
     const alignment = await this.swapModels(cls, vae, { classifier, encoder, decoder }, null);
     return {
       classifier: cls,
@@ -448,6 +450,7 @@ export class Engine {
       modelHash: this.modelHash!,
       loadMs: performance.now() - t0,
       source: { classifier: 'bundled', vae: 'bundled' },
+      extra: null,
     };
   }
 
@@ -459,7 +462,7 @@ export class Engine {
     spec: ClassifierSpec | null,
     userParts: ('classifier' | 'vae')[] = [],
   ): Promise<ModelsView['alignment']> {
-    for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models.catch(() => ({})))) m.dispose();
+    for (const models of this.modelsByBackend.values()) for (const m of Object.values(await models.catch(() => ({})))) m?.dispose();
     this.modelsByBackend.clear();
     for (const stack of this.classifierStacks.values()) stack?.dispose();
     this.classifierStacks.clear();
@@ -470,7 +473,11 @@ export class Engine {
     // The spec changes how the same weights are run (log p), so it is part of the hash; so is whose
     // files they are, so a user's model never reads results cached for the bundled one.
     const tags = spec || userParts.length ? [{ spec, userParts } as unknown as Manifest] : [];
-    this.modelHash = await modelHash([cls, vae, ...tags], [artifacts.classifier, artifacts.encoder, artifacts.decoder]);
+    const extra = this.extraModel;
+    this.modelHash = await modelHash(
+      [cls, vae, ...tags, ...(extra ? [extra.manifest] : [])],
+      [artifacts.classifier, artifacts.encoder, artifacts.decoder, ...(extra ? [extra.artifacts] : [])],
+    );
     await this.models();
     this.manifests = { classifier: cls, vae };
     return this.prepareModelInput();
@@ -498,10 +505,20 @@ export class Engine {
         Uint32Array.from({ length: n }, (_, i) => i),
       );
     });
-    const old = { manifests: this.manifests, artifacts: this.artifacts, spec: this.classifierSpec, userParts: this.userParts };
+    const old = {
+      manifests: this.manifests,
+      artifacts: this.artifacts,
+      spec: this.classifierSpec,
+      userParts: this.userParts,
+      extra: this.extraModel,
+    };
     try {
       let alignment: ModelsView['alignment'];
-      if (checked.kind === 'classifier') {
+      if (checked.kind !== 'classifier' && checked.kind !== 'vae') {
+        // A regressor or embedding sits beside the classifier and VAE; a second one replaces the first.
+        this.extraModel = { manifest: checked.manifest, artifacts: checked.artifacts, spec: checked.spec };
+        alignment = await this.swapModels(old.manifests.classifier, old.manifests.vae, old.artifacts, old.spec, old.userParts);
+      } else if (checked.kind === 'classifier') {
         this.userParts = [...new Set([...old.userParts, 'classifier' as const])];
         alignment = await this.swapModels(
           checked.manifest,
@@ -530,11 +547,13 @@ export class Engine {
           vae: this.userParts.includes('vae') ? 'user' : 'bundled',
         },
         assumptions: checked.assumptions,
-        format: checked.kind === 'classifier' ? checked.spec.format : 'layers-model',
+        format: checked.kind === 'vae' ? 'layers-model' : checked.spec.format,
+        extra: this.extraModel?.manifest ?? null,
       };
     } catch (err) {
       // The new model did not run here: put the previous one back, so the app keeps working.
       this.userParts = old.userParts;
+      this.extraModel = old.extra;
       await this.swapModels(old.manifests.classifier, old.manifests.vae, old.artifacts, old.spec, old.userParts);
       throw err;
     }
@@ -620,6 +639,24 @@ export class Engine {
     }
   }
 
+  /**
+   * The open regressor's or embedding's output for every cell, `[nCells, nOut]`, in batches with
+   * progress and cancel; null when none is open.
+   */
+  async predictExtra(jobId: number, onProgress?: ProgressFn): Promise<ExtraOutputs | null> {
+    const extra = this.extraModel;
+    if (!extra || !this.extraX) return null;
+    const model = (await this.models()).extra!;
+    return runExtraModel(extra.manifest, (fn, label) => this.runBatched(jobId, fn, label, onProgress, this.extraX!), model);
+  }
+
+  /** The extra model's Dense stack on the active backend (cached), or null when it is not a Dense chain. */
+  private extraStack(model: tf.LayersModel) {
+    const key = `${tf.getBackend()}:extra`;
+    if (!this.partStacks.has(key)) this.partStacks.set(key, extractStackFor('extra', model));
+    return this.partStacks.get(key) ?? null;
+  }
+
   /** Encoder means of the first `nRows` cells on `backend`, then restores the chosen backend (tests, bench). */
   async encodeOn(backend: BackendName, nRows: number): Promise<{ z: Float32Array; backend: BackendName; ms: number }> {
     return this.onBackend(backend, async () => {
@@ -634,20 +671,40 @@ export class Engine {
     });
   }
 
-  /** Integrated gradients for one cell (target: a class logit or probability). */
+  /**
+   * Integrated gradients for one cell. Target: a class logit or probability, or ('output') column
+   * `outputIndex` of the open regressor (a named output) or embedding (a dimension), through that model's own input.
+   */
   async explainCell(jobId: number, req: ExplainRequest, onProgress?: ProgressFn): Promise<ExplainResult> {
     const t0 = performance.now();
-    const x = this.requireInput();
+    const isOutput = req.target === 'output';
+    const extra = this.extraModel;
+    if (isOutput && (!extra || !this.extraX))
+      throw new Error('No regressor or embedding model is open; open one in the Model section first.');
+    const x = isOutput ? this.extraX! : this.requireInput();
     const cls = this.manifests!.classifier;
-    const genes = cls.input.genes;
+    const genes = x.genes;
     const g = genes.length;
     if (!Number.isInteger(req.cell) || req.cell < 0 || req.cell >= x.nCells)
       throw new Error(`Cell ${req.cell} does not exist in this dataset.`);
     const preds = this.predictions ?? (await this.predict(jobId));
-    const classIndex = req.classIndex ?? preds.predicted[req.cell];
-    const model = (await this.models()).classifier;
-    const net: BatchModel = (t) => model.apply(t) as tf.Tensor2D;
-    const target = req.target === 'probability' ? probabilityTarget(tf, net, classIndex) : logitTarget(tf, net, classIndex);
+    const models = await this.models();
+    let classIndex: number;
+    let className: string;
+    let target: TargetFn;
+    let gradientFn: GradientFn | undefined;
+    if (isOutput) {
+      const picked = explainOutputTarget(tf, extra!.manifest, models.extra!, req.outputIndex ?? 0, this.extraStack(models.extra!));
+      ({ target, gradientFn } = picked);
+      classIndex = req.outputIndex ?? 0;
+      className = picked.name;
+    } else {
+      classIndex = req.classIndex ?? preds.predicted[req.cell];
+      className = cls.output.classes[classIndex];
+      const net: BatchModel = (t) => models.classifier.apply(t) as tf.Tensor2D;
+      target = req.target === 'probability' ? probabilityTarget(tf, net, classIndex) : logitTarget(tf, net, classIndex);
+      gradientFn = await this.classifierGradient(req.target === 'probability' ? 'probability' : 'logit', classIndex);
+    }
     const cellX = x.rows(req.cell, 1);
     const backend = tf.getBackend() as BackendName;
     // The backend is part of the key: results agree across backends only to a tolerance, and tests compare them.
@@ -669,7 +726,7 @@ export class Engine {
         ...r,
         request: req,
         classIndex,
-        className: cls.output.classes[classIndex],
+        className,
         top,
         backend,
         ms: performance.now() - t0,
@@ -677,10 +734,10 @@ export class Engine {
       };
     };
     if (hit) return finish(hit, true);
-    const baseline = req.baseline === 'mean' ? this.datasetMean() : new Float32Array(g);
+    const baseline = req.baseline === 'mean' ? this.datasetMean(x) : new Float32Array(g);
     const ig = await integratedGradients(tf, target, cellX, baseline, {
       nGenes: g,
-      gradientFn: await this.classifierGradient(req.target, classIndex),
+      gradientFn,
       steps: req.steps,
       rule: req.rule,
       signal: this.signal(jobId),
@@ -754,14 +811,18 @@ export class Engine {
     const x = this.requireInput();
     const models = await this.models();
     const backend = tf.getBackend();
+    const inputs: Record<InputPart, ModelRows | null> = { classifier: x, vae: this.vaeX ?? x, extra: this.extraX };
     return {
       nCells: x.nCells,
       nGenes: x.nGenes,
       rowsAt: x.rowsAt,
+      inputFor: (part: InputPart) => inputs[part],
       ...models,
-      stack: (part: ModelPart) => {
+      stack: (part: StackPart) => {
         const key = `${backend}:${part}`;
-        if (!this.partStacks.has(key)) this.partStacks.set(key, extractStackFor(part, models[part]));
+        const model = models[part];
+        if (!model) return null;
+        if (!this.partStacks.has(key)) this.partStacks.set(key, extractStackFor(part, model));
         return this.partStacks.get(key) ?? null;
       },
       predicted,
@@ -935,18 +996,21 @@ export class Engine {
   }
 
   /** The models on the active backend, loaded from the in-memory files on first use there. */
-  private models(): Promise<Record<ModelPart, tf.LayersModel>> {
+  private models(): Promise<LoadedModels> {
     const artifacts = this.artifacts;
     if (!artifacts) return Promise.reject(new Error('Open a model first.'));
     const backend = tf.getBackend();
     let models = this.modelsByBackend.get(backend);
+    const extra = this.extraModel;
     if (!models) {
       models = (async () => {
-        const [classifier, encoder, decoder] = await Promise.all([
+        const [classifier, encoder, decoder, extraModel] = await Promise.all([
           loadClassifierOnBackend(tf, artifacts.classifier, this.classifierSpec),
-          ...[artifacts.encoder, artifacts.decoder].map((a) => tf.loadLayersModel(tf.io.fromMemory(a))),
+          tf.loadLayersModel(tf.io.fromMemory(artifacts.encoder)),
+          tf.loadLayersModel(tf.io.fromMemory(artifacts.decoder)),
+          extra ? loadClassifierOnBackend(tf, extra.artifacts, extra.spec) : Promise.resolve(null),
         ]);
-        return { classifier, encoder, decoder };
+        return { classifier, encoder, decoder, extra: extraModel };
       })();
       this.modelsByBackend.set(backend, models);
     }

@@ -1,7 +1,7 @@
 /** Types that cross the worker boundary (structured-cloned or transferred). */
 import type { BackendChoice, BackendName, ProbeTimes } from '../compute/backend.ts';
 import type { ObsColumn, Embedding } from '../core/data/dataset.ts';
-import type { ClassifierManifest, VaeManifest } from '../core/model/manifest.ts';
+import type { ClassifierManifest, EmbeddingManifest, RegressorManifest, VaeManifest } from '../core/model/manifest.ts';
 import type { QuadratureRuleName } from '../core/attribution/quadrature.ts';
 import type { DatasetRecord } from '../storage/dataset_cache.ts';
 import type { ReadChoices, ReadOptionsOffered } from './open_files.ts';
@@ -51,6 +51,8 @@ export interface ModelsView {
   assumptions?: string[];
   /** The user model's tfjs format. */
   format?: 'layers-model' | 'graph-model';
+  /** The user's regressor or embedding model, open beside the classifier and VAE; null or absent when none. */
+  extra?: RegressorManifest | EmbeddingManifest | null;
   alignment: {
     nMatched: number;
     nModelGenes: number;
@@ -88,8 +90,22 @@ export interface Latent {
   fromCache?: boolean;
 }
 
+/** A regressor's or embedding's output for every cell. */
+export interface ExtraOutputs {
+  kind: 'regressor' | 'embedding';
+  /** The model's name (manifest). */
+  name: string;
+  /** Output names: the regressor's, or `dim 1..K`. */
+  names: string[];
+  nOut: number;
+  /** `[nCells, nOut]` float32, in the model's output units. */
+  values: Float32Array;
+  ms: number;
+}
+
 export type BaselineKind = 'zeros' | 'mean';
-export type TargetKind = 'logit' | 'probability';
+/** A class logit or probability, or column `outputIndex` of the open regressor / embedding. */
+export type TargetKind = 'logit' | 'probability' | 'output';
 
 /** Settings of an integrated-gradients run for one cell. */
 export interface ExplainRequest {
@@ -100,6 +116,8 @@ export interface ExplainRequest {
   target: TargetKind;
   /** Class to explain; default the predicted class. */
   classIndex?: number;
+  /** With target 'output': the regressor output or embedding dimension (0-based). */
+  outputIndex?: number;
 }
 
 /** One gene's attribution, with its model-input expression in the cell. */

@@ -13,7 +13,13 @@ import {
   parseGeneList,
   type LoadedUserModel,
 } from '../core/model/load_model.ts';
-import { validateManifest, type ClassifierManifest, type VaeManifest } from '../core/model/manifest.ts';
+import {
+  validateManifest,
+  type ClassifierManifest,
+  type EmbeddingManifest,
+  type RegressorManifest,
+  type VaeManifest,
+} from '../core/model/manifest.ts';
 
 type Tf = typeof tfjs;
 
@@ -73,6 +79,14 @@ export type CheckedUserModel =
       assumptions: string[];
     }
   | {
+      kind: 'regressor' | 'embedding';
+      manifest: RegressorManifest | EmbeddingManifest;
+      artifacts: tfjs.io.ModelArtifacts;
+      spec: ClassifierSpec;
+      nIn: number;
+      assumptions: string[];
+    }
+  | {
       kind: 'vae';
       manifest: VaeManifest;
       encoder: tfjs.io.ModelArtifacts;
@@ -110,23 +124,27 @@ export async function checkUserModel(
         `The model reads covariates (${m.input.covariates.map((c) => c.name).join(', ')}) besides genes; Glasswing can run only gene-input models for now.`,
       );
     }
-    if (m.kind === 'classifier') {
+    if (m.kind === 'classifier' || m.kind === 'regressor' || m.kind === 'embedding') {
+      // One model whose outputs are class logits, named quantities or embedding dimensions.
       const model = await loadUserModel(tf, sorted.root);
       try {
         checkGeneCount(model.nIn, m.input.genes, 'in manifest.json');
-        if (model.nOut !== m.output.classes.length) {
-          throw new ModelFileError(
-            `The model has ${model.nOut} outputs but manifest.json names ${m.output.classes.length} classes; list one class per output column.`,
-          );
+        const declared = m.kind === 'classifier' ? m.output.classes.length : m.kind === 'regressor' ? m.output.names.length : m.output.dim;
+        if (model.nOut !== declared) {
+          const fix = {
+            classifier: `names ${declared} classes; list one class per output column`,
+            regressor: `names ${declared} (output.names); give one name per output column`,
+            embedding: `says output.dim ${declared}; set output.dim to ${model.nOut}`,
+          }[m.kind];
+          throw new ModelFileError(`The model has ${model.nOut} outputs but manifest.json ${fix}.`);
         }
-        return {
-          kind: 'classifier',
-          manifest: m,
+        const common = {
           artifacts: model.artifacts,
           spec: { format: model.format, outputName: model.outputName, isProbabilityOutput: false },
           nIn: model.nIn,
           assumptions: [],
         };
+        return m.kind === 'classifier' ? { kind: 'classifier', manifest: m, ...common } : { kind: m.kind, manifest: m, ...common };
       } finally {
         model.dispose();
       }
@@ -158,9 +176,7 @@ export async function checkUserModel(
         decoder.dispose();
       }
     }
-    throw new ModelFileError(
-      `manifest.json describes a ${m.kind}; Glasswing can make a classifier or a VAE the active model (use kind "classifier" or "vae").`,
-    );
+    throw new ModelFileError(`manifest.json describes an unknown kind of model; use "classifier", "vae", "regressor" or "embedding".`);
   }
 
   if (sorted.root.size === 0 && (sorted.encoder.size > 0 || sorted.decoder.size > 0)) {
@@ -182,7 +198,7 @@ export async function checkUserModel(
     const inferred = inferModelKind(tf, model, sample);
     if (inferred.kind !== 'classifier') {
       throw new ModelFileError(
-        `${inferred.assumptions[inferred.assumptions.length - 1]} Glasswing can make only a classifier or a VAE the active model; add a manifest.json with kind "classifier" if it is one.`,
+        `${inferred.assumptions[inferred.assumptions.length - 1]} Without a manifest.json Glasswing opens only a classifier; add a manifest.json with kind "regressor" (output.names) or "embedding" (output.dim) to open this model.`,
       );
     }
     const manifest: ClassifierManifest = {

@@ -115,6 +115,26 @@ describe('the latent-space explorer', () => {
     expect(nonZero).toBeGreaterThan(2000);
     await shot(page, 'gene');
 
+    // Percentile domain: p1–p99 clips the top at the 99th percentile of the same reference values,
+    // and the legend says so; the scatter draws through the GPU path with that domain.
+    await page.selectOption('[data-testid="clip-percentile"]', '99');
+    const ref = Array.from(raw, (v, i) => Math.log1p((v / lib[i]) * 1e4)).sort((a, b) => a - b);
+    const h = 0.99 * (nCells - 1);
+    const p99 = ref[Math.floor(h)] + (h - Math.floor(h)) * (ref[Math.floor(h) + 1] - ref[Math.floor(h)]);
+    await expect.poll(() => page.textContent('[data-testid="clip-note"]')).toContain(`Clipped at p99 = ${Number(p99.toPrecision(3))}`);
+    const domain: number[] = await inPage(page, (g) => g.app.explore.coloring.domain);
+    expect(domain[0]).toBe(0);
+    expect(domain[1]).toBeCloseTo(p99, 5);
+    expect(await page.locator('[data-testid="clip-high"]').count()).toBe(1);
+    const drawnDomain: number[] = await inPage(
+      page,
+      (g) => g.app.explore.valueColoring(g.app.explore.coloring, g.app.dataset.nCells).domain,
+    );
+    expect(drawnDomain[1]).toBeCloseTo(p99, 5);
+    await shot(page, 'gene-clipped-p99');
+    await page.selectOption('[data-testid="clip-percentile"]', '');
+    await expect.poll(() => page.locator('[data-testid="clip-note"]').count()).toBe(0);
+
     // Another panel (the regulation graph) sets the key directly: the gene is fetched and drawn.
     await inPage(page, (g) => (g.app.colorBy = 'gene:MS4A1'));
     await page.waitForFunction(() => document.querySelector('[data-testid="legend-continuous"]')?.textContent?.includes('MS4A1'));

@@ -82,6 +82,11 @@ export async function integratedGradients(
     signal,
   );
 
+  // The cpu backend's broadcasting multiply/add over [cells, steps, genes] cost as much as the model
+  // itself (scripts/profile_ig_cpu.ts): there the path and the quadrature sum are batched matMuls.
+  // wasm's broadcasting ops are fast and its small-inner-dimension batched matMul is not: IG ran at
+  // 10.4–10.7k cell·steps/s with matMuls against 15.2k with broadcasting (measured), so others broadcast.
+  const isCpu = tf.getBackend() === 'cpu';
   const attributions = new Float32Array(nCells * nGenes);
   for (const chunk of planChunks(nCells, steps, maxRows)) {
     throwIfAborted(signal);
@@ -92,18 +97,21 @@ export async function integratedGradients(
         ? tf.tensor2d(baseline, [1, nGenes])
         : tf.tensor2d(baseline.subarray(c0 * nGenes, (c0 + nc) * nGenes), [nc, nGenes]);
       const diff = tf.sub(xs, bs); // [nc, nGenes]; a shared baseline broadcasts
-      const alpha = tf.tensor3d(alphas.subarray(s0, s0 + k), [1, k, 1]);
-      // Rows are cell-major: row i*k + j is cell c0+i at step s0+j. Built on device, not uploaded.
-      const path = tf.add(tf.expandDims(bs, 1), tf.mul(alpha, tf.expandDims(diff, 1))) as Tensor3D;
-      const batch = tf.reshape(path, [nc * k, nGenes]) as Tensor2D;
+      // Rows are cell-major: row i*k + j is cell c0+i at step s0+j, built on device, not uploaded.
+      const batch = isCpu ? pathByMatMul(tf, xs, bs, alphas, s0, k) : pathByBroadcast(tf, bs, diff as Tensor2D, alphas, s0, k);
       const rowCells = new Int32Array(nc * k);
       for (let r = 0; r < rowCells.length; r++) rowCells[r] = c0 + Math.floor(r / k);
       // Rows are independent, so the gradient of the sum is each row's own gradient.
       const grads = gradientFn
         ? evalGradient(gradientFn, batch, rowCells).grad
         : tf.grad((b) => tf.sum(evalTarget(targetFn, b as Tensor2D, rowCells)))(batch);
-      const w = tf.tensor3d(weights.subarray(s0, s0 + k), [1, k, 1]);
-      const integral = tf.sum(tf.mul(tf.reshape(grads, [nc, k, nGenes]), w), 1); // [nc, nGenes]
+      const integral = isCpu
+        ? // The quadrature sum per cell as a matMul too: [nc, 1, k] × [nc, k, nGenes].
+          tf.reshape(tf.matMul(tf.tensor3d(tiled(weights, s0, k, nc), [nc, 1, k]), tf.reshape(grads, [nc, k, nGenes]) as Tensor3D), [
+            nc,
+            nGenes,
+          ])
+        : tf.sum(tf.mul(tf.reshape(grads, [nc, k, nGenes]), tf.tensor3d(weights.subarray(s0, s0 + k), [1, k, 1])), 1);
       return tf.mul(integral, diff) as Tensor2D;
     });
     try {
@@ -124,6 +132,34 @@ export async function integratedGradients(
 
   const { deltaAbs, deltaRel } = completenessDelta(attributions, fx, fBaseline, nGenes);
   return { attributions, fx, fBaseline, deltaAbs, deltaRel };
+}
+
+/** `values[s0, s0 + k)` repeated `times` times, `[times * k]`. */
+function tiled(values: Float32Array, s0: number, k: number, times: number): Float32Array {
+  const out = new Float32Array(times * k);
+  for (let i = 0; i < times; i++) out.set(values.subarray(s0, s0 + k), i * k);
+  return out;
+}
+
+/** Path rows `[nc * k, nGenes]`: b + α_j (x − b), broadcast over `[nc, k, nGenes]`. */
+function pathByBroadcast(tf: Tf, bs: Tensor2D, diff: Tensor2D, alphas: Float32Array, s0: number, k: number): Tensor2D {
+  const alpha = tf.tensor3d(alphas.subarray(s0, s0 + k), [1, k, 1]);
+  const path = tf.add(tf.expandDims(bs, 1), tf.mul(alpha, tf.expandDims(diff, 1))) as Tensor3D;
+  return tf.reshape(path, [diff.shape[0] * k, diff.shape[1]]);
+}
+
+/** Path rows `[nc * k, nGenes]`: (1 − α_j)·b + α_j·x as one batched matMul `[nc, k, 2] × [nc, 2, nGenes]`. */
+function pathByMatMul(tf: Tf, xs: Tensor2D, bs: Tensor2D, alphas: Float32Array, s0: number, k: number): Tensor2D {
+  const [nc, nGenes] = xs.shape;
+  const coef = new Float32Array(nc * k * 2);
+  for (let i = 0; i < nc; i++) {
+    for (let j = 0; j < k; j++) {
+      coef[(i * k + j) * 2] = 1 - alphas[s0 + j];
+      coef[(i * k + j) * 2 + 1] = alphas[s0 + j];
+    }
+  }
+  const ends = tf.stack([bs.shape[0] === nc ? bs : tf.tile(bs, [nc, 1]), xs], 1) as Tensor3D; // [nc, 2, nGenes]
+  return tf.reshape(tf.matMul(tf.tensor3d(coef, [nc, k, 2]), ends), [nc * k, nGenes]);
 }
 
 /**

@@ -6,6 +6,7 @@
 import { scaleLinear } from 'd3-scale';
 import { interpolator, type ContinuousMapName, type Domain } from './colormap.ts';
 import { escapeXml, svgMetadata } from '../export/svg_metadata.ts';
+import { clipNote, type ClippedDomain } from './percentile.ts';
 
 /** A continuous legend: a gradient bar with ticks, its title and units. */
 export interface ContinuousLegend {
@@ -24,6 +25,10 @@ export interface ContinuousLegend {
   ticks: { xPx: number; label: string }[];
   /** A sentence under the bar, e.g. "white = 0" or "grey = no value". */
   note: string;
+  /** Which ends of the bar were clipped at a percentile (cells beyond get the end colour); drawn as triangles. */
+  clippedEnds: { isLow: boolean; isHigh: boolean };
+  /** "Clipped at p99 = 3.2" (or '' when the full range is shown). */
+  clipText: string;
 }
 
 /** A categorical legend: one swatch and name per category, with counts. */
@@ -44,6 +49,8 @@ export function continuousLegend(options: {
   map: ContinuousMapName;
   isSigned: boolean;
   widthPx?: number;
+  /** The percentile clip the domain came from, if any (src/core/color/percentile.ts). */
+  clip?: Pick<ClippedDomain, 'low' | 'high'> | null;
 }): ContinuousLegend {
   const widthPx = options.widthPx ?? 180;
   const f = interpolator(options.map);
@@ -62,6 +69,8 @@ export function continuousLegend(options: {
     stops,
     ticks,
     note: options.isSigned ? 'Centred on 0 (white); grey = no value' : 'Grey = no value',
+    clippedEnds: { isLow: Boolean(options.clip?.low), isHigh: Boolean(options.clip?.high) },
+    clipText: options.clip ? clipNote(options.clip, options.isSigned) : '',
   };
 }
 
@@ -73,7 +82,7 @@ export function legendSvg(legend: ContinuousLegend | CategoricalLegend, provenan
   const font = 'font-family="system-ui, sans-serif" font-size="11"';
   if (legend.kind === 'continuous') {
     const w = legend.widthPx + 24;
-    const h = 64;
+    const h = legend.clipText ? 76 : 64;
     const gradId = `legend-${legend.map}`;
     const stops = legend.stops.map((s) => `<stop offset="${r2(s.offset)}" stop-color="${s.color}"/>`).join('');
     const ticks = legend.ticks
@@ -84,11 +93,22 @@ export function legendSvg(legend: ContinuousLegend | CategoricalLegend, provenan
       )
       .join('');
     const title = legend.units ? `${legend.title} (${legend.units})` : legend.title;
+    // Clipped ends get a triangle past the bar (matplotlib's colour-bar "extend"), in the end colour.
+    const b = BAR_HEIGHT_PX;
+    const ends =
+      (legend.clippedEnds.isLow
+        ? `<path d="M0,0 L-6,${b / 2} L0,${b} Z" fill="${legend.stops[0].color}" stroke="#9aa0a6" stroke-width="0.5"/>`
+        : '') +
+      (legend.clippedEnds.isHigh
+        ? `<path d="M${r2(legend.widthPx)},0 L${r2(legend.widthPx + 6)},${b / 2} L${r2(legend.widthPx)},${b} Z" fill="${legend.stops[legend.stops.length - 1].color}" stroke="#9aa0a6" stroke-width="0.5"/>`
+        : '');
+    const clip = legend.clipText ? `<text x="12" y="${h - 16}" fill="#6b7280" font-size="10">${escapeXml(legend.clipText)}</text>` : '';
     return (
       `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" viewBox="0 0 ${w} ${h}" ${font}>${meta}` +
       `<defs><linearGradient id="${gradId}">${stops}</linearGradient></defs>` +
       `<text x="12" y="12" font-weight="600" fill="#1f2430">${escapeXml(title)}</text>` +
-      `<g transform="translate(12,20)" fill="#4b5260"><rect width="${r2(legend.widthPx)}" height="${BAR_HEIGHT_PX}" fill="url(#${gradId})" stroke="#9aa0a6" stroke-width="0.5"/>${ticks}</g>` +
+      `<g transform="translate(12,20)" fill="#4b5260"><rect width="${r2(legend.widthPx)}" height="${BAR_HEIGHT_PX}" fill="url(#${gradId})" stroke="#9aa0a6" stroke-width="0.5"/>${ends}${ticks}</g>` +
+      clip +
       `<text x="12" y="${h - 4}" fill="#6b7280" font-size="10">${escapeXml(legend.note)}</text></svg>`
     );
   }

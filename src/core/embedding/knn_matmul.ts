@@ -46,8 +46,15 @@ export async function knnMatMul(tf: Tf, x: Float32Array, n: number, dim: number,
   const distances = new Float32Array(nQuery * k);
   const blockRows = Math.max(1, Math.min(4096, Math.floor((options.blockEntries ?? 8_000_000) / n)));
   const xt = tf.tidy(() => tf.transpose(tf.tensor2d(x, [n, dim])));
-  const bestD = new Float64Array(k);
-  const bestI = new Int32Array(k);
+  // |a|^2 + |b|^2 - 2 a.b in float32 loses digits when the norms are large next to the distances:
+  // a few spare candidates are kept, then re-ranked and measured exactly in float64 from x, so the
+  // lists and distances are those of an exact float64 search (ties: lower index first).
+  const spare = Math.min(4, n - 1 - k);
+  const kk = k + Math.max(0, spare);
+  const bestD = new Float64Array(kk);
+  const bestI = new Int32Array(kk);
+  const exactD = new Float64Array(kk);
+  const rank = new Int32Array(kk);
   try {
     for (let q0 = 0; q0 < nQuery; q0 += blockRows) {
       if (options.signal?.aborted) throw abortError('Finding nearest neighbours');
@@ -71,7 +78,7 @@ export async function knnMatMul(tf: Tf, x: Float32Array, n: number, dim: number,
           // Squared distance; strict < keeps the lower index on exact ties.
           const d2 = ni + norms[j] - 2 * dots[off + j];
           if (d2 >= worst || j === i) continue;
-          let p = k - 1;
+          let p = kk - 1;
           while (p > 0 && bestD[p - 1] > d2) {
             bestD[p] = bestD[p - 1];
             bestI[p] = bestI[p - 1];
@@ -79,13 +86,26 @@ export async function knnMatMul(tf: Tf, x: Float32Array, n: number, dim: number,
           }
           bestD[p] = d2;
           bestI[p] = j;
-          worst = bestD[k - 1];
+          worst = bestD[kk - 1];
         }
+        let found = 0;
+        for (let t = 0; t < kk; t++) {
+          const j = bestI[t];
+          if (j < 0) continue;
+          let e = 0;
+          for (let d = 0; d < dim; d++) {
+            const diff = x[i * dim + d] - x[j * dim + d];
+            e += diff * diff;
+          }
+          exactD[found] = e;
+          rank[found++] = t;
+        }
+        const order = Array.from(rank.subarray(0, found)).map((t, u) => ({ t, e: exactD[u] }));
+        order.sort((p, q) => p.e - q.e || bestI[p.t] - bestI[q.t]);
         const o = (q0 + r) * k;
         for (let t = 0; t < k; t++) {
-          indices[o + t] = bestI[t];
-          // Rounding can leave a tiny negative for (near) duplicates.
-          distances[o + t] = Math.sqrt(Math.max(0, bestD[t]));
+          indices[o + t] = bestI[order[t].t];
+          distances[o + t] = Math.sqrt(order[t].e);
         }
       }
       options.onProgress?.(Math.min(1, (q0 + b) / nQuery));

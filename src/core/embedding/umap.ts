@@ -10,6 +10,7 @@ import { UMAP } from 'umap-js';
 import type { Tf } from '../attribution/targets.ts';
 import { mulberry32 } from '../random.ts';
 import { abortError, knnMatMul, type KnnResult } from './knn_matmul.ts';
+import { pca } from './pca.ts';
 import { defaultEpochs, fuzzySimplicialSet, optimizeLayout } from './umap_graph.ts';
 // findABParams is not re-exported from umap-js's index; the same curve fit the baseline uses.
 import { findABParams } from 'umap-js/dist/umap.js';
@@ -23,6 +24,11 @@ export interface UmapOptions {
   seed?: number;
   /** 'matmul' (exact kNN on tfjs, default) or 'nn-descent' (umap-js's own approximate search). */
   knn?: 'matmul' | 'nn-descent';
+  /**
+   * Starting layout for 'matmul': 'pca' (the input's first two principal components scaled to
+   * max |coord| 10 plus 1e-4 noise, umap-learn's init='pca') or 'random' (umap-js's uniform [-10, 10]).
+   */
+  init?: 'pca' | 'random';
   signal?: { readonly aborted: boolean };
   onProgress?: (fraction: number, label: string) => void;
 }
@@ -81,11 +87,14 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
     const tGraph = now();
     const nEpochs = options.nEpochs ?? defaultEpochs(n);
     const { a, b } = findABParams(1, options.minDist ?? 0.1);
+    const random = mulberry32(options.seed ?? 42);
+    const initial = (options.init ?? 'random') === 'pca' ? pcaInit(x, n, dim, random) : undefined;
     const coords = await optimizeLayout(graph, {
+      initial,
       nEpochs,
       a,
       b,
-      random: mulberry32(options.seed ?? 42),
+      random,
       signal,
       onProgress: (f) => progress(0.35 + 0.65 * f, 'Optimising the layout'),
     });
@@ -116,4 +125,18 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
     coords[2 * i + 1] = embedding[i][1];
   }
   return { coords, nEpochs, knnMs: 0, graphMs: tGraph - tKnn, optimizeMs: tEnd - tGraph, totalMs: tEnd - t0, knnResult: null };
+}
+
+/** umap-learn's init='pca': the first two PCs scaled so max |coord| = 10, plus N(0, 1e-4) noise; `[n * 2]`. */
+export function pcaInit(x: Float32Array, n: number, dim: number, random: () => number): Float64Array {
+  const { coords } = pca(x, n, dim, 2);
+  let m = 0;
+  for (let i = 0; i < coords.length; i++) m = Math.max(m, Math.abs(coords[i]));
+  const scale = m > 0 ? 10 / m : 1;
+  const out = new Float64Array(n * 2);
+  for (let i = 0; i < out.length; i++) {
+    const g = Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
+    out[i] = coords[i] * scale + 1e-4 * g;
+  }
+  return out;
 }

@@ -152,9 +152,11 @@ export interface OptimizeOptions {
   onProgress?: (fraction: number) => void;
   /** Called between chunks of epochs, to let a worker answer messages; default a zero timeout. */
   yieldNow?: () => Promise<void>;
+  /** `[n * 2]` starting layout (e.g. scaled PCA); default umap-js's uniform random init in [-10, 10]. */
+  initial?: ArrayLike<number>;
 }
 
-/** Optimises a 2-D layout of `graph` (umap-js's random init in [-10, 10] and SGD); returns `[n * 2]` float32. */
+/** Optimises a 2-D layout of `graph` (umap-js's SGD, from `initial` or its random init in [-10, 10]); returns `[n * 2]` float32. */
 export async function optimizeLayout(graph: FuzzyGraph, options: OptimizeOptions): Promise<Float32Array> {
   const { n } = graph;
   const { nEpochs, a, b, random } = options;
@@ -180,7 +182,8 @@ export async function optimizeLayout(graph: FuzzyGraph, options: OptimizeOptions
     epochsPerSample[i] = samples > 0 ? nEpochs / samples : -1;
   });
   const y = new Float64Array(n * 2);
-  for (let i = 0; i < n * 2; i++) y[i] = random() * 20 - 10;
+  if (options.initial && options.initial.length === n * 2) y.set(options.initial);
+  else for (let i = 0; i < n * 2; i++) y[i] = random() * 20 - 10;
   const epochOfNextSample = Float64Array.from(epochsPerSample);
   const epochsPerNegativeSample = epochsPerSample.map((e) => e / negativeSampleRate);
   const epochOfNextNegativeSample = Float64Array.from(epochsPerNegativeSample);

@@ -2,6 +2,8 @@ import vertexSource from './points.vert.glsl?raw';
 import fragmentSource from './points.frag.glsl?raw';
 import { createProgram } from './gl_program.ts';
 import { createDensityPass, type DensityPass } from './density_pass.ts';
+import { NO_VALUE_RGBA } from '../../core/color/colormap.ts';
+import { valueColoringToRgba, type ValueColoring } from '../../core/color/value_coloring.ts';
 
 /** Affine map `clip = data * scale + translate`, per axis. Also used to map one layout's data units into another's. */
 export interface ViewAffine {
@@ -39,6 +41,12 @@ export interface PointRenderer {
   setPositions(xy: Float32Array, options?: SetPositionsOptions): void;
   /** `rgba`: `[n * 4]` u8 straight alpha. If it does not cover every point, all points are drawn grey instead. */
   setColors(rgba: Uint8Array): void;
+  /**
+   * Colours cells by value on the GPU (replaces setColors until setColors is called again). Only
+   * what changed is uploaded: a new `values` array (one bufferSubData when the length is the same),
+   * a new `lut` (256 texels at most), a new `mask`; domain and alpha are uniforms.
+   */
+  setColorValues(coloring: ValueColoring): void;
   /** Data -> clip-space affine. */
   setView(view: ViewAffine): void;
   /** Disc diameter in CSS pixels (scaled by devicePixelRatio here). */
@@ -55,6 +63,8 @@ export interface PointRenderer {
   positionAt(i: number): [number, number] | null;
   /** Draws all points; returns how many were drawn (0 while the context is lost). */
   draw(): number;
+  /** Blocks until the GPU has executed every command sent so far (a 1-pixel read-back); for timing only. */
+  finish(): void;
   /** The drawing buffer as it was last drawn (preserveDrawingBuffer keeps it). */
   readPixels(): PixelReadout | null;
   toDataURL(type?: string): string;
@@ -71,8 +81,26 @@ interface GlResources {
   toBuffer: WebGLBuffer;
   fromBuffer: WebGLBuffer;
   colorBuffer: WebGLBuffer;
-  attrib: { from: number; to: number; color: number };
-  uniform: Record<'scale' | 'translate' | 'fromScale' | 'fromOffset' | 't' | 'diameterPx' | 'opacity', WebGLUniformLocation | null>;
+  valueBuffer: WebGLBuffer;
+  maskBuffer: WebGLBuffer;
+  lutTexture: WebGLTexture;
+  attrib: { from: number; to: number; color: number; value: number; mask: number };
+  uniform: Record<
+    | 'scale'
+    | 'translate'
+    | 'fromScale'
+    | 'fromOffset'
+    | 't'
+    | 'diameterPx'
+    | 'opacity'
+    | 'mode'
+    | 'lut'
+    | 'lutSize'
+    | 'domain'
+    | 'valueAlpha'
+    | 'noValue',
+    WebGLUniformLocation | null
+  >;
   maxPointSizePx: number;
   density: DensityPass | null;
 }
@@ -105,13 +133,24 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
   let fromAffine: ViewAffine = IDENTITY;
   let t = 1;
   let colors: Uint8Array | null = null;
-  let view: ViewAffine = IDENTITY;
+  // GPU colouring (null: the RGBA path). What was last uploaded, so a recolour re-sends only what changed.
+  let valueColoring: ValueColoring | null = null;
+  let uploaded: { values: Float32Array | null; valuesBytes: number; lut: Uint8Array | null; mask: Uint8Array | null } = {
+    values: null,
+    valuesBytes: 0,
+    lut: null,
+    mask: null,
+  };
+  // The density pass reads RGBA; for a value colouring it is mapped on the CPU once, when first needed.
+  let densityRgbaFor: ValueColoring | null = null;
+  const view: ViewAffine = { ...IDENTITY };
   let diameterCssPx = 4;
   let opacity = 1;
   let isDensity = false;
   let isContextLost = gl.isContextLost();
   let resources: GlResources | null = isContextLost ? null : initResources(gl);
 
+  const finishPixel = new Uint8Array(4);
   const pointCount = () => (toXY ? Math.floor(toXY.length / 2) : 0);
 
   function uploadPositions(): void {
@@ -126,6 +165,32 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     if (!resources) return;
     gl!.bindBuffer(gl!.ARRAY_BUFFER, resources.colorBuffer);
     gl!.bufferData(gl!.ARRAY_BUFFER, colors ?? new Uint8Array(0), gl!.STATIC_DRAW);
+  }
+
+  /** Uploads the parts of the value colouring that changed since the last upload. */
+  function uploadValueColoring(force = false): void {
+    const c = valueColoring;
+    if (!resources || !c) return;
+    const r = resources;
+    if (force || uploaded.values !== c.values) {
+      gl!.bindBuffer(gl!.ARRAY_BUFFER, r.valueBuffer);
+      // Same size as before: overwrite in place (no reallocation); otherwise allocate.
+      if (!force && uploaded.valuesBytes === c.values.byteLength) gl!.bufferSubData(gl!.ARRAY_BUFFER, 0, c.values);
+      else gl!.bufferData(gl!.ARRAY_BUFFER, c.values, gl!.DYNAMIC_DRAW);
+      uploaded.values = c.values;
+      uploaded.valuesBytes = c.values.byteLength;
+    }
+    if (force || uploaded.lut !== c.lut) {
+      gl!.bindTexture(gl!.TEXTURE_2D, r.lutTexture);
+      gl!.pixelStorei(gl!.UNPACK_ALIGNMENT, 1);
+      gl!.texImage2D(gl!.TEXTURE_2D, 0, gl!.RGBA8, Math.max(1, c.lut.length / 4), 1, 0, gl!.RGBA, gl!.UNSIGNED_BYTE, c.lut);
+      uploaded.lut = c.lut;
+    }
+    if ((force || uploaded.mask !== c.mask) && c.mask) {
+      gl!.bindBuffer(gl!.ARRAY_BUFFER, r.maskBuffer);
+      gl!.bufferData(gl!.ARRAY_BUFFER, c.mask, gl!.DYNAMIC_DRAW);
+    }
+    uploaded.mask = c.mask;
   }
 
   /** The positions drawn at the current t, in current data units. */
@@ -156,6 +221,12 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
         (attrib) => {
           bindFloat2(attrib.to, r.toBuffer);
           bindFloat2(attrib.from, fromXY ? r.fromBuffer : r.toBuffer);
+          if (valueColoring && densityRgbaFor !== valueColoring) {
+            // The density pass sums RGBA colours: map the value colouring on the CPU, once per colouring.
+            colors = valueColoringToRgba(valueColoring);
+            uploadColors();
+            densityRgbaFor = valueColoring;
+          }
           bindColors(attrib.color, n);
         },
         {
@@ -187,7 +258,31 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
 
     bindFloat2(r.attrib.to, r.toBuffer);
     bindFloat2(r.attrib.from, fromXY ? r.fromBuffer : r.toBuffer);
-    bindColors(r.attrib.color, n);
+    const c = valueColoring && valueColoring.values.length >= n ? valueColoring : null;
+    gl!.uniform1i(r.uniform.mode, c ? (c.kind === 'continuous' ? 1 : 2) : 0);
+    if (c) {
+      gl!.disableVertexAttribArray(r.attrib.color);
+      gl!.uniform1i(r.uniform.lutSize, Math.max(1, c.lut.length / 4));
+      gl!.uniform2f(r.uniform.domain, c.domain[0], c.domain[1]);
+      gl!.uniform1f(r.uniform.valueAlpha, c.alpha / 255);
+      gl!.activeTexture(gl!.TEXTURE0);
+      gl!.bindTexture(gl!.TEXTURE_2D, r.lutTexture);
+      gl!.uniform1i(r.uniform.lut, 0);
+      bindFloat1(r.attrib.value, r.valueBuffer, gl!.FLOAT, false);
+      if (c.mask && c.mask.length >= n) bindFloat1(r.attrib.mask, r.maskBuffer, gl!.UNSIGNED_BYTE, false);
+      else if (r.attrib.mask >= 0) {
+        gl!.disableVertexAttribArray(r.attrib.mask);
+        gl!.vertexAttrib1f(r.attrib.mask, 1);
+      }
+    } else {
+      bindColors(r.attrib.color, n);
+      // The value attributes are unused in this mode; constant values keep the attribute state valid.
+      for (const loc of [r.attrib.value, r.attrib.mask]) {
+        if (loc < 0) continue;
+        gl!.disableVertexAttribArray(loc);
+        gl!.vertexAttrib1f(loc, 1);
+      }
+    }
 
     gl!.enable(gl!.BLEND);
     // Colours leave the vertex shader premultiplied, matching the canvas's premultiplied compositing.
@@ -206,6 +301,13 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
       gl!.disableVertexAttribArray(location);
       gl!.vertexAttrib4f(location, ...FALLBACK_RGBA);
     }
+  }
+
+  function bindFloat1(location: number, buffer: WebGLBuffer, type: GLenum, isNormalized: boolean): void {
+    if (location < 0) return;
+    gl!.bindBuffer(gl!.ARRAY_BUFFER, buffer);
+    gl!.enableVertexAttribArray(location);
+    gl!.vertexAttribPointer(location, 1, type, isNormalized, 0, 0);
   }
 
   function bindFloat2(location: number, buffer: WebGLBuffer): void {
@@ -228,6 +330,7 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
     resources = initResources(gl!);
     uploadPositions();
     uploadColors();
+    uploadValueColoring(true);
     draw();
     options.onRestored?.();
   }
@@ -250,11 +353,21 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
       uploadPositions();
     },
     setColors(rgba) {
+      valueColoring = null;
+      densityRgbaFor = null;
       colors = rgba;
       uploadColors();
     },
+    setColorValues(coloring) {
+      valueColoring = coloring;
+      uploadValueColoring();
+    },
     setView(next) {
-      view = { ...next };
+      // Copied into the renderer's own object: called on every pan frame, so nothing is allocated.
+      view.scaleX = next.scaleX;
+      view.scaleY = next.scaleY;
+      view.translateX = next.translateX;
+      view.translateY = next.translateY;
     },
     setPointSize(diameterPx) {
       diameterCssPx = diameterPx;
@@ -292,6 +405,11 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
       return [fx + (x - fx) * t, fy + (y - fy) * t];
     },
     draw,
+    finish() {
+      if (isContextLost) return;
+      // gl.finish() may return before the work is done; a read-back cannot.
+      gl.readPixels(0, 0, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, finishPixel);
+    },
     readPixels() {
       if (isContextLost) return null;
       const widthPx = gl.drawingBufferWidth;
@@ -313,12 +431,17 @@ export function createPointRenderer(canvas: HTMLCanvasElement, options: PointRen
         gl.deleteBuffer(resources.toBuffer);
         gl.deleteBuffer(resources.fromBuffer);
         gl.deleteBuffer(resources.colorBuffer);
+        gl.deleteBuffer(resources.valueBuffer);
+        gl.deleteBuffer(resources.maskBuffer);
+        gl.deleteTexture(resources.lutTexture);
         gl.deleteProgram(resources.program);
         resources.density?.destroy();
       }
       resources = null;
       toXY = fromXY = null;
       colors = null;
+      valueColoring = null;
+      uploaded = { values: null, valuesBytes: 0, lut: null, mask: null };
       // Browsers cap live contexts (about 16); give this one back now rather than at garbage collection.
       gl.getExtension('WEBGL_lose_context')?.loseContext();
     },
@@ -333,15 +456,32 @@ function initResources(gl: WebGL2RenderingContext): GlResources {
     return b;
   };
   const range = gl.getParameter(gl.ALIASED_POINT_SIZE_RANGE) as Float32Array | null;
+  const lutTexture = gl.createTexture();
+  if (!lutTexture) throw new Error('WebGL2 could not allocate the colour-map texture for the scatter.');
+  gl.bindTexture(gl.TEXTURE_2D, lutTexture);
+  // texelFetch ignores filtering, but an incomplete (mipmapped) texture would read black.
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.NEAREST);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MAG_FILTER, gl.NEAREST);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
+  gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+  gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGBA8, 1, 1, 0, gl.RGBA, gl.UNSIGNED_BYTE, new Uint8Array(4));
+  const uniform = (name: string) => gl.getUniformLocation(program, name);
+  gl.useProgram(program);
+  gl.uniform4f(uniform('u_noValue'), ...(NO_VALUE_RGBA.map((v) => v / 255) as [number, number, number, number]));
   return {
     program,
     toBuffer: buffer(),
     fromBuffer: buffer(),
     colorBuffer: buffer(),
+    valueBuffer: buffer(),
+    maskBuffer: buffer(),
+    lutTexture,
     attrib: {
       from: gl.getAttribLocation(program, 'a_from'),
       to: gl.getAttribLocation(program, 'a_to'),
       color: gl.getAttribLocation(program, 'a_color'),
+      value: gl.getAttribLocation(program, 'a_value'),
+      mask: gl.getAttribLocation(program, 'a_mask'),
     },
     uniform: {
       scale: gl.getUniformLocation(program, 'u_scale'),
@@ -351,6 +491,12 @@ function initResources(gl: WebGL2RenderingContext): GlResources {
       t: gl.getUniformLocation(program, 'u_t'),
       diameterPx: gl.getUniformLocation(program, 'u_diameterPx'),
       opacity: gl.getUniformLocation(program, 'u_opacity'),
+      mode: uniform('u_mode'),
+      lut: uniform('u_lut'),
+      lutSize: uniform('u_lutSize'),
+      domain: uniform('u_domain'),
+      valueAlpha: uniform('u_valueAlpha'),
+      noValue: uniform('u_noValue'),
     },
     maxPointSizePx: range && range[1] > 1 ? range[1] : 64,
     density: (() => {

@@ -4,69 +4,32 @@
  * shape and provenance, predictions against the labels, embeddings against a direct encoder call,
  * IG completeness, saliency against finite differences of the logit, and the error sentences.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runCli, type CliIo } from '../../../scripts/cli.ts';
-import { readDataPath, inputRows, alignDatasetToModel, readManifest, type DataRead } from '../../../scripts/cli_data.ts';
-import { loadLayersModelFromDisk, useWasmBackend } from '../../../scripts/node_tf.ts';
-import { alignGenes, modelInput } from '../../../src/core/data/preprocess.ts';
-import type { Manifest } from '../../../src/core/model/manifest.ts';
+import { loadLayersModelFromDisk } from '../../../scripts/node_tf.ts';
 import { smoothGradNoise, smoothGradSigma } from '../../../src/core/attribution/smoothgrad.ts';
+import { cli, H5AD, manifestOf, N_CELLS, useCliFixture } from './cli_fixture.ts';
 
-const H5AD = 'test/data/pbmc3k/pbmc3k.h5ad';
 const CLS = 'models/pbmc3k-classifier';
 const VAE = 'models/pbmc3k-vae';
-const N_CELLS = 2638;
 /** Cells where the classifier's prediction equals obs.label, measured here on all 2,638 cells (97.8 %; 89.2 % on the held-out 527). */
 const CORRECT_CELLS = 2581;
 
-let dir: string;
-let data: DataRead;
-
-/** Runs the CLI in-process; returns its exit code and what it wrote to stdout and stderr. */
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) };
-  const code = await runCli(argv, io);
-  return { code, stdout, stderr };
-}
-
-/** A CLI CSV: its comment lines, header and rows (fields split on commas; the test data has no quoted fields). */
-function readCsv(path: string): { comments: string[]; header: string[]; rows: string[][] } {
-  const lines = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => l !== '');
-  const comments = lines.filter((l) => l.startsWith('#'));
-  const [header, ...rows] = lines.filter((l) => !l.startsWith('#')).map((l) => l.split(','));
-  return { comments, header, rows };
-}
+const fx = useCliFixture('cli');
+const cls = () => manifestOf(CLS, 'classifier');
 
 /** Logits of the classifier for rows `x` `[n, g]`. */
 function logits(model: tf.LayersModel, x: Float32Array, g: number): Float32Array {
   return tf.tidy(() => (model.predict(tf.tensor2d(x, [x.length / g, g])) as tf.Tensor).dataSync() as Float32Array);
 }
 
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'glasswing-cli-'));
-  await useWasmBackend();
-  data = await readDataPath(H5AD);
-});
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
 describe('glasswing predict', () => {
   it('writes one row per cell with probabilities summing to 1 that agree with the labels on the measured number of cells', async () => {
-    const out = join(dir, 'predictions.csv');
-    const r = await cli('predict', '--model', CLS, '--data', H5AD, '--out', out);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.stderr).toContain('Matched 2,000 of 2,000 model genes');
-    const csv = readCsv(out);
-    const classes = (readManifest(CLS) as Extract<Manifest, { kind: 'classifier' }>).output.classes;
+    const { csv, stderr } = await fx.run('predict', CLS, 'predictions.csv');
+    expect(stderr).toContain('Matched 2,000 of 2,000 model genes');
+    const data = fx.data();
+    const classes = cls().output.classes;
     expect(csv.header).toEqual(['cell_id', 'predicted', ...classes.map((c) => `p_${c}`)]);
     expect(csv.comments[0]).toMatch(
       /^# glasswing \d+\.\d+\.\d+ predict model=pbmc3k-classifier model_sha256=[0-9a-f]{64} data=pbmc3k\.h5ad data_hash=[0-9a-f]{64} backend=wasm date=\d{4}-/,
@@ -89,17 +52,14 @@ describe('glasswing predict', () => {
 
 describe('glasswing embed', () => {
   it('writes 2,638 × 10 encoder means equal to a direct encoder call', async () => {
-    const out = join(dir, 'latent.csv');
-    const r = await cli('embed', '--model', VAE, '--data', H5AD, '--out', out);
-    expect(r.code, r.stderr).toBe(0);
-    const csv = readCsv(out);
+    const { csv } = await fx.run('embed', VAE, 'latent.csv');
+    const data = fx.data();
     expect(csv.header).toEqual(['cell_id', ...Array.from({ length: 10 }, (_, j) => `z${j + 1}`)]);
     expect(csv.rows).toHaveLength(N_CELLS);
     expect(csv.rows.every((row) => row.length === 11)).toBe(true);
-    const vae = readManifest(VAE);
     const encoder = await loadLayersModelFromDisk(`${VAE}/encoder`);
     const picks = [0, 1, 500, 1777, N_CELLS - 1];
-    const x = modelInput(data.dataset, vae.preprocessing.steps, alignGenes(data.dataset.genes, vae.input.genes), picks);
+    const x = await fx.inputOf(manifestOf(VAE, 'vae'), picks);
     const z = tf.tidy(() => ((encoder.predict(tf.tensor2d(x, [picks.length, 2000])) as tf.Tensor[])[0].dataSync() as Float32Array).slice());
     picks.forEach((row, i) => {
       expect(csv.rows[row][0]).toBe(data.dataset.cellIds[row]);
@@ -113,44 +73,26 @@ describe('glasswing attribute', () => {
   const cells = [0, 3, 100, 1000, 2000];
 
   it('ig: each row sums to f(x) − f(baseline) within its reported delta, and delta < 1 %', async () => {
-    const ids = cells.map((i) => data.dataset.cellIds[i]);
-    const out = join(dir, 'ig.csv');
-    const r = await cli(
-      'attribute',
-      '--model',
-      CLS,
-      '--data',
-      H5AD,
-      '--method',
-      'ig',
-      '--cells',
-      ids.join(','),
-      '--steps',
-      '50',
-      '--out',
-      out,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const csv = readCsv(out);
-    const manifest = readManifest(CLS) as Extract<Manifest, { kind: 'classifier' }>;
+    const ids = cells.map((i) => fx.data().dataset.cellIds[i]);
+    const { csv } = await fx.run('attribute', CLS, 'ig.csv', '--method', 'ig', '--cells', ids.join(','), '--steps', '50');
+    const manifest = cls();
     expect(csv.header).toEqual(['cell_id', 'target', 'delta', ...manifest.input.genes]);
     expect(csv.comments[0]).toMatch(/ attribute .* method=ig target=predicted output=logit baseline=zeros steps=50 /);
     expect(csv.rows.map((row) => row[0])).toEqual(ids);
     const model = await loadLayersModelFromDisk(CLS);
     const g = manifest.input.genes.length;
-    const alignment = await alignDatasetToModel(data.dataset, manifest.input.genes);
-    const fx = logits(model, inputRows(data.dataset, manifest, alignment, cells), g);
+    const fX = logits(model, await fx.inputOf(manifest, cells), g);
     const fb = logits(model, new Float32Array(g), g);
     const k = manifest.output.classes.length;
     csv.rows.forEach((row, i) => {
       const c = manifest.output.classes.indexOf(row[1]);
       // The target is the predicted class.
-      const own = Array.from(fx.subarray(i * k, (i + 1) * k));
+      const own = Array.from(fX.subarray(i * k, (i + 1) * k));
       expect(c).toBe(own.indexOf(Math.max(...own)));
       const delta = Number(row[2]);
       expect(delta).toBeLessThan(0.01);
       const sum = row.slice(3).reduce((a, v) => a + Number(v), 0);
-      const diff = fx[i * k + c] - fb[c];
+      const diff = fX[i * k + c] - fb[c];
       expect(Math.abs(sum - diff)).toBeLessThanOrEqual(delta * Math.max(Math.abs(diff), 1e-6) + 1e-4 * Math.abs(diff));
     });
     model.dispose();
@@ -158,28 +100,12 @@ describe('glasswing attribute', () => {
 
   it('saliency equals |∂ logit / ∂ x| by central finite differences on 3 genes', async () => {
     const cell = 3;
-    const out = join(dir, 'saliency.csv');
-    const r = await cli(
-      'attribute',
-      '--model',
-      CLS,
-      '--data',
-      H5AD,
-      '--method',
-      'saliency',
-      '--target',
-      'B',
-      '--cells',
-      data.dataset.cellIds[cell],
-      '--out',
-      out,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const csv = readCsv(out);
+    const ids = fx.data().dataset.cellIds;
+    const { csv } = await fx.run('attribute', CLS, 'saliency.csv', '--method', 'saliency', '--target', 'B', '--cells', ids[cell]);
     expect(csv.rows).toHaveLength(1);
     expect(csv.rows[0][1]).toBe('B');
     expect(csv.rows[0][2]).toBe('');
-    const manifest = readManifest(CLS) as Extract<Manifest, { kind: 'classifier' }>;
+    const manifest = cls();
     const g = manifest.input.genes.length;
     const c = manifest.output.classes.indexOf('B');
     const k = manifest.output.classes.length;
@@ -192,7 +118,7 @@ describe('glasswing attribute', () => {
       .slice(0, 3)
       .map(([, j]) => j);
     const model = await loadLayersModelFromDisk(CLS);
-    const x = modelInput(data.dataset, manifest.preprocessing.steps, alignGenes(data.dataset.genes, manifest.input.genes), [cell]);
+    const x = await fx.inputOf(manifest, [cell]);
     const h = 1e-2;
     const batch = new Float32Array(2 * genes.length * g);
     genes.forEach((j, t) => {
@@ -211,11 +137,9 @@ describe('glasswing attribute', () => {
 
   it('smoothgrad of prob:B equals tf.grad of the probability averaged over the same seeded noise', async () => {
     // The two cells whose p(B) is closest to 1/2: there the probability is not saturated and its gradient is large.
-    const manifestB = readManifest(CLS) as Extract<Manifest, { kind: 'classifier' }>;
-    const all = inputRows(
-      data.dataset,
+    const manifestB = cls();
+    const all = await fx.inputOf(
       manifestB,
-      await alignDatasetToModel(data.dataset, manifestB.input.genes),
       Array.from({ length: N_CELLS }, (_, i) => i),
     );
     const clsModel = await loadLayersModelFromDisk(CLS);
@@ -227,13 +151,10 @@ describe('glasswing attribute', () => {
     );
     clsModel.dispose();
     const picked = [...pB.keys()].sort((p, q) => Math.abs(pB[p] - 0.5) - Math.abs(pB[q] - 0.5)).slice(0, 2);
-    const out = join(dir, 'sg.csv');
-    const r = await cli(
+    const { csv } = await fx.run(
       'attribute',
-      '--model',
       CLS,
-      '--data',
-      H5AD,
+      'sg.csv',
       '--method',
       'smoothgrad',
       '--target',
@@ -245,20 +166,15 @@ describe('glasswing attribute', () => {
       '--seed',
       '9',
       '--cells',
-      picked.map((i) => data.dataset.cellIds[i]).join(','),
-      '--out',
-      out,
+      picked.map((i) => fx.data().dataset.cellIds[i]).join(','),
     );
-    expect(r.code, r.stderr).toBe(0);
-    const csv = readCsv(out);
     expect(csv.comments[0]).toMatch(/method=smoothgrad target=prob:B output=probability samples=6 noise=0.1 seed=9 /);
     expect(csv.rows.map((row) => row[1])).toEqual(['prob:B', 'prob:B']);
-    const manifest = readManifest(CLS) as Extract<Manifest, { kind: 'classifier' }>;
+    const manifest = cls();
     const g = manifest.input.genes.length;
     const b = manifest.output.classes.indexOf('B');
     const model = await loadLayersModelFromDisk(CLS);
-    const alignment = await alignDatasetToModel(data.dataset, manifest.input.genes);
-    const x = inputRows(data.dataset, manifest, alignment, picked);
+    const x = await fx.inputOf(manifest, picked);
     const sigma = smoothGradSigma(x, g, 0.1);
     picked.forEach((cell, i) => {
       const points = new Float32Array(6 * g);
@@ -282,48 +198,12 @@ describe('glasswing attribute', () => {
   });
 
   it('gradshap: rows sum to f(x) − mean f(b) within the reported delta; a cell gets the same row alone or in a group', async () => {
-    const ids = [0, 3, 100].map((i) => data.dataset.cellIds[i]);
-    const out = join(dir, 'gs.csv');
-    const outOne = join(dir, 'gs1.csv');
-    const r = await cli(
-      'attribute',
-      '--model',
-      CLS,
-      '--data',
-      H5AD,
-      '--method',
-      'gradshap',
-      '--samples',
-      '40',
-      '--seed',
-      '2',
-      '--cells',
-      ids.join(','),
-      '--out',
-      out,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const r1 = await cli(
-      'attribute',
-      '--model',
-      CLS,
-      '--data',
-      H5AD,
-      '--method',
-      'gradshap',
-      '--samples',
-      '40',
-      '--seed',
-      '2',
-      '--cells',
-      ids[1],
-      '--out',
-      outOne,
-    );
-    expect(r1.code, r1.stderr).toBe(0);
-    const csv = readCsv(out);
+    const ids = [0, 3, 100].map((i) => fx.data().dataset.cellIds[i]);
+    const gradshap = ['--method', 'gradshap', '--samples', '40', '--seed', '2', '--cells'];
+    const { csv } = await fx.run('attribute', CLS, 'gs.csv', ...gradshap, ids.join(','));
+    const one = await fx.run('attribute', CLS, 'gs1.csv', ...gradshap, ids[1]);
     expect(csv.comments[0]).toMatch(/method=gradshap target=predicted output=logit samples=40 seed=2 reference_cells=100 /);
-    expect(readCsv(outOne).rows[0]).toEqual(csv.rows[1]);
+    expect(one.csv.rows[0]).toEqual(csv.rows[1]);
     for (const row of csv.rows) {
       const delta = Number(row[2]);
       expect(Number.isFinite(delta)).toBe(true);
@@ -334,42 +214,25 @@ describe('glasswing attribute', () => {
 
   it('ig on a VAE decoded gene (gene:CD74): each row sums to decoded(x) − decoded(0) within 1 %', async () => {
     const picked = [0, 7];
-    const out = join(dir, 'vae-gene.csv');
-    const r = await cli(
-      'attribute',
-      '--model',
-      VAE,
-      '--data',
-      H5AD,
-      '--method',
-      'ig',
-      '--target',
-      'gene:CD74',
-      '--cells',
-      picked.map((i) => data.dataset.cellIds[i]).join(','),
-      '--out',
-      out,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const csv = readCsv(out);
+    const ids = picked.map((i) => fx.data().dataset.cellIds[i]).join(',');
+    const { csv } = await fx.run('attribute', VAE, 'vae-gene.csv', '--method', 'ig', '--target', 'gene:CD74', '--cells', ids);
     expect(csv.comments[0]).toMatch(/target=gene:CD74 output=decoded .*gradient=tf.grad/);
-    const manifest = readManifest(VAE);
+    const manifest = manifestOf(VAE, 'vae');
     const g = manifest.input.genes.length;
     const gene = manifest.input.genes.indexOf('CD74');
     const encoder = await loadLayersModelFromDisk(`${VAE}/encoder`);
     const decoder = await loadLayersModelFromDisk(`${VAE}/decoder`);
-    const alignment = await alignDatasetToModel(data.dataset, manifest.input.genes);
-    const x = inputRows(data.dataset, manifest, alignment, picked);
+    const x = await fx.inputOf(manifest, picked);
     const decoded = (rows: Float32Array) =>
       tf.tidy(() =>
         (decoder.predict((encoder.predict(tf.tensor2d(rows, [rows.length / g, g])) as tf.Tensor[])[0]) as tf.Tensor2D).dataSync(),
       );
-    const fx = decoded(x);
+    const fAtX = decoded(x);
     const f0 = decoded(new Float32Array(g));
     csv.rows.forEach((row, i) => {
       expect(row[1]).toBe('gene:CD74');
       const sum = row.slice(3).reduce((a, v) => a + Number(v), 0);
-      const change = fx[i * g + gene] - f0[gene];
+      const change = fAtX[i * g + gene] - f0[gene];
       expect(Math.abs(change)).toBeGreaterThan(0.1);
       expect(Math.abs(sum - change)).toBeLessThan(0.01 * Math.abs(change));
       expect(Number(row[2])).toBeLessThan(0.01);
@@ -380,7 +243,7 @@ describe('glasswing attribute', () => {
 
   it('bad method, target and sample options are one sentence each (exit 2)', async () => {
     const bad = async (...args: string[]) =>
-      (await cli('attribute', '--model', VAE, '--data', H5AD, '--out', join(dir, 'bad.csv'), ...args)).stderr;
+      (await cli('attribute', '--model', VAE, '--data', H5AD, '--out', fx.out('bad.csv'), ...args)).stderr;
     expect(await bad('--method', 'lime')).toMatch(
       /--method lime is not a known method; use saliency, gradxinput, ig, smoothgrad or gradshap/,
     );
@@ -396,7 +259,7 @@ describe('glasswing attribute', () => {
 
 describe('glasswing errors', () => {
   it('a bad --model path is one sentence and exit code 2', async () => {
-    const r = await cli('predict', '--model', 'models/no-such-model', '--data', H5AD, '--out', join(dir, 'x.csv'));
+    const r = await cli('predict', '--model', 'models/no-such-model', '--data', H5AD, '--out', fx.out('x.csv'));
     expect(r.code).toBe(2);
     expect(r.stderr).toBe(
       'glasswing: The model folder models/no-such-model does not exist; point --model at a folder holding manifest.json and its model files.\n',
@@ -404,7 +267,7 @@ describe('glasswing errors', () => {
   });
 
   it('a missing --data is one sentence and exit code 2', async () => {
-    const r = await cli('embed', '--model', VAE, '--out', join(dir, 'x.csv'));
+    const r = await cli('embed', '--model', VAE, '--out', fx.out('x.csv'));
     expect(r.code).toBe(2);
     expect(r.stderr).toBe('glasswing: --data is missing; give an .h5ad file, a 10x folder, MTX files or a CSV table.\n');
   });

@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { knnBruteForce } from '../../../src/core/embedding/knn.ts';
 import { knnMatMul, knnPreservation } from '../../../src/core/embedding/knn_matmul.ts';
-import { umapLayout } from '../../../src/core/embedding/umap.ts';
+import { pcaInit, umapLayout } from '../../../src/core/embedding/umap.ts';
+import { pca } from '../../../src/core/embedding/pca.ts';
 import { mulberry32 } from '../../../src/core/random.ts';
 
 /** `nClusters` Gaussian blobs in `dim` dimensions, `perCluster` points each; returns data and labels. */
@@ -125,5 +126,40 @@ describe('typed-array port of umap-js', () => {
       expect(v).toBeGreaterThan(0);
       expect(v).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+describe('matMul kNN precision and the PCA start', () => {
+  it('lists and distances equal a float64 search where float32 norms lose digits (points far from the origin)', async () => {
+    await tf.setBackend('cpu');
+    // Offset by 1,000 in every coordinate: |x|^2 ~ 5e6 next to squared neighbour distances ~1, where
+    // |a|^2 + |b|^2 - 2ab in float32 mixes up near neighbours; the float64 re-rank must put them right.
+    const { x: base, n } = blobs(3, 40, 5, 9);
+    const x = Float32Array.from(base, (v) => v + 1000);
+    const got = await knnMatMul(tf, x, n, 5, 10);
+    for (let i = 0; i < n; i++) {
+      const d = Array.from({ length: n }, (_, j) => {
+        let s = 0;
+        for (let t = 0; t < 5; t++) s += (x[i * 5 + t] - x[j * 5 + t]) ** 2;
+        return { j, s };
+      })
+        .filter((e) => e.j !== i)
+        .sort((a, b) => a.s - b.s || a.j - b.j);
+      // Exact up to 4 spare candidates: the 10 nearest in float64, in order, with their distances.
+      expect([...got.indices.subarray(i * 10, i * 10 + 10)]).toEqual(d.slice(0, 10).map((e) => e.j));
+      for (let t = 0; t < 10; t++) expect(got.distances[i * 10 + t]).toBeCloseTo(Math.sqrt(d[t].s), 4);
+    }
+  });
+
+  it("init 'pca' starts from the first two PCs scaled to max |coord| 10 (umap-learn's init='pca')", () => {
+    const { x, n } = blobs(4, 30, 6, 5);
+    const y = pcaInit(x, n, 6, mulberry32(1));
+    let m = 0;
+    for (const v of y) m = Math.max(m, Math.abs(v));
+    expect(m).toBeCloseTo(10, 2);
+    const { coords } = pca(x, n, 6, 2);
+    // Proportional to the PCs (up to the 1e-4 noise).
+    const k = y[0] / coords[0];
+    for (let i = 0; i < 2 * n; i++) expect(y[i]).toBeCloseTo(coords[i] * k, 2);
   });
 });
