@@ -39,7 +39,18 @@ export interface SeedScores {
 export type NodeColorBy = 'attribution' | 'expression';
 export type NodeSizeBy = 'attribution' | 'degree';
 
-/** Above this many nodes the graph is drawn on a canvas; SVG below (and always for export). */
+/** How the graph is drawn: SVG (small graphs, export), WebGL2 under a label canvas, or Canvas 2D alone. */
+export type GraphRenderer = 'svg' | 'webgl' | 'canvas';
+
+/** Benchmark frames: rAF-to-rAF ms, the synchronous draw call ms, and its phases (ms by name), per frame. */
+export interface FrameMeasure {
+  frameMs: number[];
+  drawMs: number[];
+  phaseMs: Record<string, number>[];
+  renderer: GraphRenderer;
+}
+
+/** Above this many nodes the graph is drawn on a canvas (WebGL2, else Canvas 2D); SVG below (and always for export). */
 export const CANVAS_MIN_NODES = 500;
 
 const abs = (path: string) => new URL(path, location.href).href;
@@ -62,8 +73,10 @@ export class GrnState {
   isBusy = $state(false);
   colorBy = $state<NodeColorBy>('attribution');
   sizeBy = $state<NodeSizeBy>('attribution');
-  /** Force a renderer (bench); null = automatic by node count. */
-  rendererOverride = $state<'svg' | 'canvas' | null>(null);
+  /** Force a renderer (bench); null = automatic by node count (and WebGL2 when the browser has it). */
+  rendererOverride = $state<GraphRenderer | null>(null);
+  /** Canvas 2D path: cached layers while the view moves (the app's), or a full redraw per frame, fast or as last session drew it (benchmark). */
+  canvasPath = $state<'layers' | 'redraw' | 'baseline'>('layers');
   /** Mean expression per node in the selection (or the clicked cell), NaN outside the data. */
   nodeExpression = $state.raw<Float32Array | null>(null);
   expressionLabel = $state('');
@@ -82,7 +95,7 @@ export class GrnState {
   isSelectionPreferred = $state(false);
   size = { widthPx: 1100, heightPx: 260 };
   /** Set by the drawing: screen time of `frames` pans (benchmark). */
-  benchFrames: ((frames: number, maxMs?: number) => Promise<{ frameMs: number[]; drawMs: number[]; renderer: string }>) | null = null;
+  benchFrames: ((frames: number, maxMs?: number) => Promise<FrameMeasure>) | null = null;
 
   /** The worker's GRN engine: Comlink forwards nested method calls (path regulation.<method>). */
   private regulation: Remote<GrnEngine>;
@@ -223,12 +236,7 @@ export class GrnState {
   /** Shows `graph` (positions from its layout; pins that are no longer nodes are dropped). */
   setGraph(graph: GrnGraph): void {
     this.graph = graph;
-    const xy = new Float32Array(graph.nodes.length * 2);
-    graph.nodes.forEach((n, i) => {
-      xy[2 * i] = n.x;
-      xy[2 * i + 1] = n.y;
-    });
-    this.positions = xy;
+    this.positions = graph.positions;
     const ids = new Set(graph.nodes.map((n) => n.id));
     this.pinned = new Set([...this.pinned].filter((id) => ids.has(id)));
   }

@@ -111,8 +111,9 @@ export class GrnEngine {
   syntheticGraph(nNodes: number, nEdges: number, seed: number, widthPx: number, heightPx: number): GrnGraph {
     const t0 = performance.now();
     const sub = syntheticSubgraph(nNodes, nEdges, seed);
-    const layout = layoutGraph(sub, { seed, width: widthPx, height: heightPx, ticks: largeGraphTicks(nNodes) });
-    return {
+    const ticks = largeGraphTicks(nNodes);
+    const layout = layoutGraph(sub, { seed, width: widthPx, height: heightPx, ticks });
+    return withPositions({
       nodes: sub.nodes.map((nd, i) => ({ ...nd, x: layout.nodes[i].x, y: layout.nodes[i].y, isInData: true, isRegulator: nd.isSeed })),
       links: sub.links.map((l, i) => ({ ...layout.links[i], sign: l.sign, weight: l.weight, evidence: [] })),
       dropped: 0,
@@ -120,8 +121,9 @@ export class GrnEngine {
       nEdgesInSource: nEdges,
       mode: 'list',
       layoutMs: performance.now() - t0,
+      layoutTicks: ticks,
       seed,
-    };
+    });
   }
 
   /** Cuts the requested subgraph and lays it out (seeded d3-force, pinned genes fixed), px in the box. */
@@ -183,9 +185,10 @@ export class GrnEngine {
     // round and the panel is a wide strip. Pinned genes skip the stretch (they are in panel px already).
     const side = Math.max(120, Math.min(wCore, h));
     const toSquare = (p: { x: number; y: number }) => ({ x: ((p.x - x0) / wCore) * side, y: (p.y / h) * side });
+    const ticks = largeGraphTicks(core.nodes.length);
     const layout = layoutGraph(core, {
       seed: req.seed,
-      ticks: largeGraphTicks(core.nodes.length),
+      ticks,
       width: side,
       height: side,
       pinned: new Map([...pinned].map(([k, p]) => [k, toSquare(p)])),
@@ -204,7 +207,7 @@ export class GrnEngine {
     const sy = pinned.size > 0 ? (v: number) => (v / side) * h : fit(ys, 0, h);
     const indexOf = new Map(sub.nodes.map((n, i) => [n.id, i]));
     const place = (id: string) => strip.get(id) ?? pinned.get(id) ?? { x: sx(at.get(id)!.x), y: sy(at.get(id)!.y) };
-    return {
+    return withPositions({
       nodes: sub.nodes.map((nd) => {
         const p = place(nd.id);
         return {
@@ -227,8 +230,9 @@ export class GrnEngine {
       nEdgesInSource: info.nEdges,
       mode: req.mode,
       layoutMs: performance.now() - t0,
+      layoutTicks: ticks,
       seed: req.seed,
-    };
+    });
   }
 
   /** Expression of the open dataset, log1p CP10k of every gene (computed once per dataset). */
@@ -390,6 +394,16 @@ export class GrnEngine {
  */
 export function largeGraphTicks(nNodes: number): number {
   return nNodes > 1000 ? 150 : 300;
+}
+
+/** Adds the nodes' positions as one Float32Array and marks it for transfer to the page. */
+function withPositions(graph: Omit<GrnGraph, 'positions'>): GrnGraph {
+  const positions = new Float32Array(graph.nodes.length * 2);
+  graph.nodes.forEach((n, i) => {
+    positions[2 * i] = n.x;
+    positions[2 * i + 1] = n.y;
+  });
+  return Comlink.transfer({ ...graph, positions }, [positions.buffer]);
 }
 
 function previewList(genes: string[]): string {

@@ -74,7 +74,11 @@ export interface GrnGraph {
   nEdgesInSource: number;
   mode: GraphMode;
   layoutMs: number;
+  /** Force-simulation ticks the layout ran (ticks per second = layoutTicks / layoutMs * 1000). */
+  layoutTicks: number;
   seed: number;
+  /** The nodes' x, y again as `[nNodes * 2]` float32 px, transferred rather than copied. */
+  positions: Float32Array;
 }
 
 /** TF activity of every TF over every cell (transferred, TF-major). */

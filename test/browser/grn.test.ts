@@ -103,6 +103,10 @@ describe('the gene-regulation view', () => {
     expect(legend).toMatch(/attribution −[\d.]+ … \+[\d.]+ \(to B\)/);
     expect(legend).toMatch(/activation \(\d+\)/);
 
+    // The default small graph (SVG) as it first appears, for a look.
+    mkdirSync('test/output', { recursive: true });
+    await page.locator('[data-testid="regulation-graph"]').screenshot({ path: 'test/output/grn_small.png' });
+
     const at = await hoverableLink('any');
     expect(at).not.toBeNull();
     await page.mouse.move(at!.x, at!.y);
@@ -310,8 +314,14 @@ describe('the gene-regulation view', () => {
   it('switches to canvas above 500 genes and still answers hover with the gene under the pointer', async () => {
     const { page } = session;
     await page.evaluate(() => (globalThis as unknown as G).glasswing.grn.showSynthetic(1000, 4000, 3));
-    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
-    expect(await page.locator('[data-testid="regulation-graph"] canvas').count()).toBe(1);
+    // Canvas 2D without a hardware GPU (this machine); WebGL2 under a label canvas with one.
+    const isGpu = await page.evaluate(() => {
+      const gl = document.createElement('canvas').getContext('webgl2');
+      const info = gl?.getExtension('WEBGL_debug_renderer_info');
+      return !!gl && !!info && !/swiftshader|llvmpipe|software/i.test(String(gl.getParameter(info.UNMASKED_RENDERER_WEBGL)));
+    });
+    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe(isGpu ? 'webgl' : 'canvas');
+    expect(await page.locator('[data-testid="regulation-graph"] canvas').count()).toBe(isGpu ? 2 : 1);
     // The view starts at the identity transform: the gene farthest from any other sits alone at its layout position.
     const at = await page.evaluate(() => {
       const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
@@ -324,11 +334,140 @@ describe('the gene-regulation view', () => {
         for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
         if (d > bestD) [best, bestD] = [i, d];
       }
-      const r = document.querySelector('[data-testid="regulation-graph"] canvas')!.getBoundingClientRect();
+      const r = document.querySelector('[data-testid="regulation-graph"] canvas:last-of-type')!.getBoundingClientRect();
       return { id: grn.graph.nodes[best].id, x: r.left + p[2 * best], y: r.top + p[2 * best + 1] };
     });
     await page.mouse.move(at.x, at.y);
     await expect.poll(async () => (await page.textContent('[data-testid="node-card"]').catch(() => '')) ?? '').toContain(at.id);
+    expect(session.pageErrors).toEqual([]);
+    expect(session.foreign).toEqual([]);
+  });
+});
+
+describe('a large graph on the canvas path', () => {
+  /** Decodes two PNG screenshots in the page: mean |difference| per channel (0–255) and the share of non-white pixels in each. */
+  async function compare(a: Buffer, b: Buffer): Promise<{ meanAbs: number; inkA: number; inkB: number }> {
+    return session.page.evaluate(
+      async ([a64, b64]) => {
+        const decode = async (s: string) => {
+          // Not fetch(data:): the app's CSP allows no such connection.
+          const bytes = Uint8Array.from(atob(s), (ch) => ch.charCodeAt(0));
+          const bmp = await createImageBitmap(new Blob([bytes], { type: 'image/png' }));
+          const c = new OffscreenCanvas(bmp.width, bmp.height);
+          const ctx = c.getContext('2d')!;
+          ctx.drawImage(bmp, 0, 0);
+          return ctx.getImageData(0, 0, bmp.width, bmp.height).data;
+        };
+        const [pa, pb] = [await decode(a64), await decode(b64)];
+        let sum = 0;
+        let inkA = 0;
+        let inkB = 0;
+        for (let i = 0; i < pa.length; i += 4) {
+          for (let c = 0; c < 3; c++) sum += Math.abs(pa[i + c] - pb[i + c]);
+          if (pa[i] + pa[i + 1] + pa[i + 2] < 720) inkA++;
+          if (pb[i] + pb[i + 1] + pb[i + 2] < 720) inkB++;
+        }
+        const n = pa.length / 4;
+        return { meanAbs: sum / (3 * n), inkA: inkA / n, inkB: inkB / n };
+      },
+      [a.toString('base64'), b.toString('base64')] as const,
+    );
+  }
+
+  it("draws MYC's regulon (> 500 genes) the same with cached layers, a full redraw, last session's path and WebGL2, and screenshots it", async () => {
+    const { page } = session;
+    // A taller panel, as a user would drag it for a big graph; then lay the regulon out for that size.
+    const bar = (await page.locator('.resizer').boundingBox())!;
+    await page.mouse.move(bar.x + bar.width / 2, bar.y + 3);
+    await page.mouse.down();
+    await page.mouse.move(bar.x + bar.width / 2, 380, { steps: 5 });
+    await page.mouse.up();
+    const size = await page.evaluate(async () => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as G['glasswing']['grn'] & { maxNeighbours: number };
+      grn.mode = 'regulon';
+      grn.tf = 'MYC';
+      grn.maxNeighbours = 800;
+      await new Promise((r) => setTimeout(r, 300));
+      await grn.refresh();
+      return { nodes: grn.graph!.nodes.length, links: grn.graph!.links.length };
+    });
+    expect(size.nodes).toBeGreaterThan(500);
+    expect(size.links).toBeGreaterThan(2000);
+    // This test compares the Canvas 2D paths with WebGL2, so it starts on Canvas 2D whatever the GPU.
+    await page.evaluate(
+      () =>
+        ((globalThis as unknown as { glasswing: { grn: { rendererOverride: string | null } } }).glasswing.grn.rendererOverride = 'canvas'),
+    );
+    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
+    const drawing = page.locator('[data-testid="regulation-graph"]');
+    await page.mouse.move(5, 5);
+    // Past SETTLE_MS the layers are redrawn at the current view.
+    await page.waitForTimeout(600);
+    mkdirSync('test/output', { recursive: true });
+    const layers = await drawing.screenshot({ path: 'test/output/grn_large.png' });
+    await page.locator('.graph-panel, [data-testid="grn-legend"]').first().scrollIntoViewIfNeeded();
+    await page.screenshot({ path: 'test/output/grn_large_page.png' });
+
+    const setPath = (renderer: string, path: string) =>
+      page.evaluate(
+        ([r, p]) => {
+          const grn = (globalThis as unknown as G).glasswing.grn as unknown as { rendererOverride: string | null; canvasPath: string };
+          grn.rendererOverride = r === 'auto' ? null : r;
+          grn.canvasPath = p;
+        },
+        [renderer, path] as const,
+      );
+    const settled = async (path?: string) => {
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.waitForTimeout(600);
+      return drawing.screenshot({ path });
+    };
+    await setPath('canvas', 'redraw');
+    const redraw = await settled();
+    await setPath('canvas', 'baseline');
+    const baseline = await settled();
+    await setPath('webgl', 'layers');
+    await expect.poll(() => page.locator('[data-testid="graph-gl"]').count()).toBe(1);
+    const webgl = await settled('test/output/grn_large_webgl.png');
+
+    // A panned view is the negative control: it must differ far more than the renderers differ from each other.
+    await setPath('auto', 'layers');
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const box = (await drawing.boundingBox())!;
+    await page.mouse.move(box.x + 8, box.y + 8);
+    await page.mouse.down();
+    await page.mouse.move(box.x + 48, box.y + 28, { steps: 4 });
+    await page.mouse.up();
+    await page.mouse.move(5, 5);
+    const panned = await settled();
+
+    // A wheel zoom: frames copy the layers, then the layers are redrawn in slices (2,000 links a
+    // frame) and swapped in; the result must equal a full redraw of the same view.
+    await setPath('canvas', 'layers');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -120);
+    await page.mouse.move(5, 5);
+    await page.waitForTimeout(1500);
+    const zoomedLayers = await drawing.screenshot({ path: 'test/output/grn_large_zoomed.png' });
+    await setPath('canvas', 'redraw');
+    const zoomedRedraw = await settled();
+    const vsZoomed = await compare(zoomedLayers, zoomedRedraw);
+
+    const vsRedraw = await compare(layers, redraw);
+    const vsBaseline = await compare(layers, baseline);
+    const vsWebgl = await compare(baseline, webgl);
+    const vsPanned = await compare(layers, panned);
+    console.log(JSON.stringify({ size, vsRedraw, vsBaseline, vsWebgl, vsPanned, vsZoomed }));
+    // The picture has ink (edges, discs, labels), and the same view drawn each way agrees closely.
+    expect(vsBaseline.inkA).toBeGreaterThan(0.1);
+    expect(vsRedraw.meanAbs).toBeLessThan(0.5);
+    // At a fractional view offset the layer's margin shift rounds sub-pixel positions a little differently.
+    expect(vsZoomed.meanAbs).toBeLessThan(1.5);
+    // …and the zoom did change the picture.
+    expect((await compare(zoomedLayers, layers)).meanAbs).toBeGreaterThan(5);
+    expect(vsBaseline.meanAbs).toBeLessThan(2.5);
+    expect(vsWebgl.meanAbs).toBeLessThan(6);
+    expect(vsPanned.meanAbs).toBeGreaterThan(3 * Math.max(vsBaseline.meanAbs, vsWebgl.meanAbs));
     expect(session.pageErrors).toEqual([]);
     expect(session.foreign).toEqual([]);
   });

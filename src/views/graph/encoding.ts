@@ -88,6 +88,8 @@ export const edgeColor = (sign: number): string => SIGN_COLORS[sign] ?? SIGN_COL
 /** Edge width in px from |summed weight| relative to the largest in the graph (0.6–2 px). */
 export const edgeWidth = (enc: Encoding, weight: number): number => 0.6 + 1.4 * Math.min(1, Math.abs(weight) / enc.maxAbsWeight);
 
+export { edgeOpacity, FOCUS_FADE } from './edge_opacity.ts';
+
 /** Width of a model-derived edge from |similarity| above the threshold. */
 export const modelEdgeWidth = (value: number, threshold: number): number =>
   1 + 2.5 * Math.max(0, (Math.abs(value) - threshold) / Math.max(1e-6, 1 - threshold));

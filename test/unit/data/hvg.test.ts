@@ -4,29 +4,10 @@ import { highlyVariableGenesSeurat } from '../../../src/core/data/hvg.ts';
 import { normalizeLog1p } from '../../../src/core/data/preprocess.ts';
 import { decodeCompact, type CompactHeader } from '../../../src/core/data/compact_format.ts';
 import type { CsrMatrix } from '../../../src/core/data/csr.ts';
+import { csrFromRows } from '../fixtures/csr_rows.ts';
 
 /** CSR of log1p(values) from dense rows of expm1-scale values, float64 so expm1 gives them back. */
-function log1pCsr(rows: number[][]): CsrMatrix {
-  const indptr = [0];
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (const row of rows) {
-    row.forEach((v, j) => {
-      if (v !== 0) {
-        indices.push(j);
-        data.push(Math.log1p(v));
-      }
-    });
-    indptr.push(indices.length);
-  }
-  return {
-    nRows: rows.length,
-    nCols: rows[0].length,
-    indptr: Uint32Array.from(indptr),
-    indices: Uint16Array.from(indices),
-    data: Float64Array.from(data),
-  };
-}
+const log1pCsr = (rows: number[][]): CsrMatrix => csrFromRows(rows, { indices: 'uint16', data: 'float64', value: Math.log1p });
 
 // 4 cells x 8 genes on the expm1 scale; each column is one gene.
 //   g0 0 0 0 0   mean 0 (-> 1e-12), var 0                          -> dispersion NaN

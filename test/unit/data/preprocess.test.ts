@@ -3,29 +3,10 @@ import { alignGenes, librarySizes, modelInput, normalizeLog1p, type PreprocessSt
 import { csrGet, type CsrMatrix } from '../../../src/core/data/csr.ts';
 import type { Dataset } from '../../../src/core/data/dataset.ts';
 import { expectClose } from '../attribution/helpers.ts';
+import { csrFromRows } from '../fixtures/csr_rows.ts';
 
-/** CSR from dense rows (zeros not stored). */
-function csr(rows: number[][]): CsrMatrix {
-  const indptr = [0];
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (const row of rows) {
-    row.forEach((v, j) => {
-      if (v !== 0) {
-        indices.push(j);
-        data.push(v);
-      }
-    });
-    indptr.push(indices.length);
-  }
-  return {
-    nRows: rows.length,
-    nCols: rows[0].length,
-    indptr: Uint32Array.from(indptr),
-    indices: Uint16Array.from(indices),
-    data: Float32Array.from(data),
-  };
-}
+/** CSR from dense rows (zeros not stored), Uint16 indices as the h5ad reader gives. */
+const csr = (rows: number[][]): CsrMatrix => csrFromRows(rows, { indices: 'uint16' });
 
 function dense(m: CsrMatrix): number[] {
   const out: number[] = [];

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { CsrMatrix } from '../../../src/core/data/csr';
 import type { GrnEdge } from '../../../src/core/graph/grn';
 import { buildRegulons, contrastActivity, tfActivity, tfActivityDense, ULM_MIN_TARGETS } from '../../../src/core/graph/tf_activity';
 import { lcg } from '../../../src/core/graph/layout';
+import { csrFromRows as csr } from '../fixtures/csr_rows.ts';
 
 const edge = (regulator: string, target: string, weight: number): GrnEdge => ({
   regulator,
@@ -11,28 +11,6 @@ const edge = (regulator: string, target: string, weight: number): GrnEdge => ({
   sign: weight > 0 ? 1 : weight < 0 ? -1 : 0,
   source: 'test',
 });
-
-function csr(dense: number[][]): CsrMatrix {
-  const indptr = [0];
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (const row of dense) {
-    row.forEach((v, j) => {
-      if (v !== 0) {
-        indices.push(j);
-        data.push(v);
-      }
-    });
-    indptr.push(indices.length);
-  }
-  return {
-    nRows: dense.length,
-    nCols: dense[0].length,
-    indptr: Uint32Array.from(indptr),
-    indices: Uint32Array.from(indices),
-    data: Float32Array.from(data),
-  };
-}
 
 describe('ULM TF activity', () => {
   // Genes G1..G4; TF T regulates G1 (+1), G2 (-1), G4 (+1). One cell y = [1, 2, 0, 3].
