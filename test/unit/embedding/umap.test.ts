@@ -163,3 +163,54 @@ describe('matMul kNN precision and the PCA start', () => {
     for (let i = 0; i < 2 * n; i++) expect(y[i]).toBeCloseTo(coords[i] * k, 2);
   });
 });
+
+describe('the optimiser', () => {
+  it('powFunction equals Math.pow to 1e-12 relative, in range and where it falls back', async () => {
+    const { powFunction } = await import('../../../src/core/embedding/fast_pow.ts');
+    const rand = mulberry32(11);
+    for (const b of [0.5, 0.7915, 0.8950608781227859, 1, 1.5]) {
+      const f = powFunction(b);
+      let worst = 0;
+      const xs = [1, 2, 0.5, 1.999999999, 2 ** -32, 2 ** -32 * 0.999, 2 ** 32, 2 ** 32 - 1, 1e-200, 1e200, 3.7e-11];
+      for (let i = 0; i < 20_000; i++) xs.push(Math.exp((rand() - 0.5) * 60));
+      for (const x of xs) worst = Math.max(worst, Math.abs(f(x) / Math.pow(x, b) - 1));
+      expect(worst).toBeLessThan(1e-12);
+    }
+  });
+
+  it("one edge, no negative samples: the attractive step is umap-js's formula", async () => {
+    const { optimizeLayout } = await import('../../../src/core/embedding/umap_graph.ts');
+    // Two points joined by one edge each way; with a negative-sample rate of 0 only attraction acts.
+    const graph = { n: 2, rows: Int32Array.from([0, 1]), cols: Int32Array.from([1, 0]), weights: Float64Array.from([1, 1]) };
+    const a = 1.577;
+    const b = 0.895;
+    const initial = [0, 0, 3, 4];
+    const got = await optimizeLayout(graph, {
+      nEpochs: 2,
+      a,
+      b,
+      random: mulberry32(1),
+      initial,
+      negativeSampleRate: 0,
+      yieldNow: async () => {},
+    });
+    // Reference: umap-js's update in epoch 1 (the first sample of a full-weight edge), edge (tail 0, head 1) then (tail 1, head 0), alpha 1.
+    const y = [...initial];
+    const step = (j: number, k: number) => {
+      const dx = y[2 * j] - y[2 * k];
+      const dy = y[2 * j + 1] - y[2 * k + 1];
+      const d2 = dx * dx + dy * dy;
+      const c = (-2 * a * b * Math.pow(d2, b - 1)) / (a * Math.pow(d2, b) + 1);
+      const clip = (v: number) => Math.max(-4, Math.min(4, v));
+      const gx = clip(c * dx);
+      const gy = clip(c * dy);
+      y[2 * j] += gx;
+      y[2 * j + 1] += gy;
+      y[2 * k] -= gx;
+      y[2 * k + 1] -= gy;
+    };
+    step(1, 0);
+    step(0, 1);
+    for (let t = 0; t < 4; t++) expect(got[t]).toBeCloseTo(y[t], 5);
+  });
+});
