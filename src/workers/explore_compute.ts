@@ -119,6 +119,7 @@ export class ExploreCompute {
       backend: tf.getBackend(),
       totalMs: r.totalMs,
       knnMs: r.knnMs,
+      knnFractionComputed: r.knnFractionComputed,
       graphMs: r.graphMs,
       optimizeMs: r.optimizeMs,
       knnPreservation: knnPreservation(input.indices, layout.indices, k),

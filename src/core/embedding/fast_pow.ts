@@ -75,7 +75,9 @@ export function powFunction(b: number): (x: number) => number {
     const s = ((m - 1) * SUB) | 0;
     const v = m - centres[s];
     const o = s * (DEG + 1);
-    const p = coeffs[o] + v * (coeffs[o + 1] + v * (coeffs[o + 2] + v * (coeffs[o + 3] + v * (coeffs[o + 4] + v * coeffs[o + 5]))));
+    // Estrin's scheme: three independent pairs, so the multiply-adds overlap instead of chaining.
+    const v2 = v * v;
+    const p = coeffs[o] + v * coeffs[o + 1] + v2 * (coeffs[o + 2] + v * coeffs[o + 3] + v2 * (coeffs[o + 4] + v * coeffs[o + 5]));
     return p * powScale[k];
   };
 }

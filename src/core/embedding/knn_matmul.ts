@@ -53,8 +53,6 @@ export async function knnMatMul(tf: Tf, x: Float32Array, n: number, dim: number,
   const kk = k + Math.max(0, spare);
   const bestD = new Float64Array(kk);
   const bestI = new Int32Array(kk);
-  const exactD = new Float64Array(kk);
-  const rank = new Int32Array(kk);
   try {
     for (let q0 = 0; q0 < nQuery; q0 += blockRows) {
       if (options.signal?.aborted) throw abortError('Finding nearest neighbours');
@@ -88,25 +86,7 @@ export async function knnMatMul(tf: Tf, x: Float32Array, n: number, dim: number,
           bestI[p] = j;
           worst = bestD[kk - 1];
         }
-        let found = 0;
-        for (let t = 0; t < kk; t++) {
-          const j = bestI[t];
-          if (j < 0) continue;
-          let e = 0;
-          for (let d = 0; d < dim; d++) {
-            const diff = x[i * dim + d] - x[j * dim + d];
-            e += diff * diff;
-          }
-          exactD[found] = e;
-          rank[found++] = t;
-        }
-        const order = Array.from(rank.subarray(0, found)).map((t, u) => ({ t, e: exactD[u] }));
-        order.sort((p, q) => p.e - q.e || bestI[p.t] - bestI[q.t]);
-        const o = (q0 + r) * k;
-        for (let t = 0; t < k; t++) {
-          indices[o + t] = bestI[order[t].t];
-          distances[o + t] = Math.sqrt(order[t].e);
-        }
+        rerankExact(x, dim, i, bestI, k, indices, distances, (q0 + r) * k);
       }
       options.onProgress?.(Math.min(1, (q0 + b) / nQuery));
       // Let the worker answer a cancel between blocks.
@@ -134,4 +114,35 @@ export function knnPreservation(a: Int32Array, b: Int32Array, k: number): number
     for (let t = 0; t < k; t++) if (set.has(b[i * k + t])) shared++;
   }
   return shared / (nRows * k);
+}
+
+/**
+ * The k nearest of `candidates` (indices into x, -1 for none, at least k real ones) by exact
+ * float64 distance from row i, ties to the lower index: written to `indices`/`distances` at `offset`.
+ */
+export function rerankExact(
+  x: Float32Array,
+  dim: number,
+  i: number,
+  candidates: Int32Array,
+  k: number,
+  indices: Int32Array,
+  distances: Float32Array,
+  offset: number,
+): void {
+  const found: { j: number; e: number }[] = [];
+  for (const j of candidates) {
+    if (j < 0) continue;
+    let e = 0;
+    for (let d = 0; d < dim; d++) {
+      const diff = x[i * dim + d] - x[j * dim + d];
+      e += diff * diff;
+    }
+    found.push({ j, e });
+  }
+  found.sort((p, q) => p.e - q.e || p.j - q.j);
+  for (let t = 0; t < k; t++) {
+    indices[offset + t] = found[t].j;
+    distances[offset + t] = Math.sqrt(found[t].e);
+  }
 }

@@ -1,7 +1,8 @@
 /**
  * UMAP layouts in the worker. umap-js spends its time in three places: NN-descent, a fuzzy graph
  * kept in a Map keyed by strings, and an optimiser over number[][]. We replace the first with an
- * exact kNN by batched matrix products on tfjs (knn_matmul.ts) and the other two with a port of the
+ * exact kNN by batched matrix products on tfjs, which skips the groups of points the triangle
+ * inequality rules out (knn_clustered.ts), and the other two with a port of the
  * same algorithm onto typed arrays (umap_graph.ts): same 15 neighbours, same epochs, same curve
  * (umap-js's findABParams), same SGD. `knn: 'nn-descent'` runs umap-js unchanged (the baseline the
  * bench compares against).
@@ -9,7 +10,8 @@
 import { UMAP } from 'umap-js';
 import type { Tf } from '../attribution/targets.ts';
 import { mulberry32 } from '../random.ts';
-import { abortError, knnMatMul, type KnnResult } from './knn_matmul.ts';
+import { abortError, type KnnResult } from './knn_matmul.ts';
+import { knnClustered } from './knn_clustered.ts';
 import { pca } from './pca.ts';
 import { defaultEpochs, fuzzySimplicialSet, optimizeLayout } from './umap_graph.ts';
 // findABParams is not re-exported from umap-js's index; the same curve fit the baseline uses.
@@ -39,6 +41,8 @@ export interface UmapResult {
   coords: Float32Array;
   nEpochs: number;
   knnMs: number;
+  /** Share of the n^2 distances the exact search computed (the rest were ruled out by bounds); null for NN-descent. */
+  knnFractionComputed: number | null;
   /** Fuzzy graph + initialisation inside umap-js (for 'nn-descent' this includes its neighbour search). */
   graphMs: number;
   optimizeMs: number;
@@ -67,7 +71,7 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
 
   if ((options.knn ?? 'matmul') === 'matmul') {
     if (!tf) throw new Error('The matMul neighbour search needs tfjs.');
-    const knnResult = await knnMatMul(tf, x, n, dim, nNeighbors - 1, {
+    const knnResult = await knnClustered(tf, x, n, dim, nNeighbors - 1, {
       signal,
       onProgress: (f) => progress(0.3 * f, 'Finding neighbours'),
     });
@@ -99,7 +103,16 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
       onProgress: (f) => progress(0.35 + 0.65 * f, 'Optimising the layout'),
     });
     const tEnd = now();
-    return { coords, nEpochs, knnMs: tKnn - t0, graphMs: tGraph - tKnn, optimizeMs: tEnd - tGraph, totalMs: tEnd - t0, knnResult };
+    return {
+      coords,
+      nEpochs,
+      knnMs: tKnn - t0,
+      knnFractionComputed: knnResult.fractionComputed,
+      graphMs: tGraph - tKnn,
+      optimizeMs: tEnd - tGraph,
+      totalMs: tEnd - t0,
+      knnResult,
+    };
   }
 
   // Plain umap-js: its own NN-descent, fuzzy graph and optimiser (the baseline).
@@ -124,7 +137,16 @@ export async function umapLayout(tf: Tf | null, x: Float32Array, n: number, dim:
     coords[2 * i] = embedding[i][0];
     coords[2 * i + 1] = embedding[i][1];
   }
-  return { coords, nEpochs, knnMs: 0, graphMs: tGraph - tKnn, optimizeMs: tEnd - tGraph, totalMs: tEnd - t0, knnResult: null };
+  return {
+    coords,
+    nEpochs,
+    knnMs: 0,
+    knnFractionComputed: null,
+    graphMs: tGraph - tKnn,
+    optimizeMs: tEnd - tGraph,
+    totalMs: tEnd - t0,
+    knnResult: null,
+  };
 }
 
 /** umap-learn's init='pca': the first two PCs scaled so max |coord| = 10, plus N(0, 1e-4) noise; `[n * 2]`. */

@@ -47,6 +47,42 @@ describe('kNN as batched matMul', () => {
   });
 });
 
+describe('exact kNN with groups ruled out by the triangle inequality', () => {
+  it('equals brute force on clustered, unclustered and far-off data, and skips most of the work on clusters', async () => {
+    await tf.setBackend('cpu');
+    const { knnClustered } = await import('../../../src/core/embedding/knn_clustered.ts');
+    const rand = mulberry32(21);
+    const uniform = Float32Array.from({ length: 2600 * 8 }, () => rand());
+    // In 2-D, groups tile the plane, and a point near a group's edge has neighbours in groups beyond the nearest three.
+    const plane = Float32Array.from({ length: 6000 * 2 }, () => rand());
+    const { x: clustered, n } = blobs(12, 250, 6, 22);
+    const far = Float32Array.from(clustered, (v) => v + 1000);
+    for (const [x, count, dim] of [
+      [clustered, n, 6],
+      [uniform, 2600, 8],
+      [plane, 6000, 2],
+      [far, n, 6],
+    ] as const) {
+      const ref = knnBruteForce(x, count, dim, 14);
+      const got = await knnClustered(tf, x, count, dim, 14);
+      expect(got.groups).toBeGreaterThan(1);
+      expect([...got.indices]).toEqual([...ref]);
+      const i = 123;
+      let d2 = 0;
+      for (let d = 0; d < dim; d++) d2 += (x[i * dim + d] - x[ref[i * 14] * dim + d]) ** 2;
+      expect(got.distances[i * 14]).toBeCloseTo(Math.sqrt(d2), 5);
+      if (x === clustered) expect(got.fractionComputed).toBeLessThan(0.5);
+    }
+  });
+
+  it('stops when cancelled', async () => {
+    const { knnClustered } = await import('../../../src/core/embedding/knn_clustered.ts');
+    const { x, n } = blobs(12, 250, 6, 23);
+    const signal = { aborted: false };
+    await expect(knnClustered(tf, x, n, 6, 14, { signal, onProgress: (f) => (signal.aborted = f > 0.3) })).rejects.toThrow(/cancelled/);
+  });
+});
+
 describe('UMAP with matMul neighbours', () => {
   it('separates blobs and preserves neighbours no worse than umap-js with NN-descent (same 15 neighbours, same epochs)', async () => {
     await tf.setBackend('cpu');
