@@ -970,9 +970,9 @@ export class Engine {
   }
 
   /** Bench: UMAP of `n` synthetic points in `dim` dimensions (12 blobs on a 4-D structure), ours against umap-js alone. */
-  async benchUmap(n: number, dim: number, which: 'ours' | 'umap-js', nCheck: number) {
+  async benchUmap(n: number, dim: number, which: 'ours' | 'umap-js', nCheck: number, seed = 1) {
     const { x } = embeddedBlobs(n, dim, 4, 12, 3);
-    return this.explore.benchUmap(x, n, dim, which, nCheck);
+    return this.explore.benchUmap(x, n, dim, which, nCheck, seed);
   }
 
   private requireDataset(): Dataset {

@@ -97,12 +97,12 @@ export class ExploreCompute {
    * Bench: UMAP of `x` one way ('ours': matMul kNN + typed-array umap; 'umap-js': umap-js alone),
    * same 15 neighbours, default epochs and seed, and the layout's kNN preservation on up to `nCheck` cells.
    */
-  async benchUmap(x: Float32Array, n: number, dim: number, which: 'ours' | 'umap-js', nCheck: number) {
+  async benchUmap(x: Float32Array, n: number, dim: number, which: 'ours' | 'umap-js', nCheck: number, seed = 1) {
     const signal = { aborted: false };
     const r =
       which === 'ours'
-        ? await umapLayout(tf, x, n, dim, { seed: 1, signal })
-        : await umapLayout(null, x, n, dim, { seed: 1, knn: 'nn-descent', signal });
+        ? await umapLayout(tf, x, n, dim, { seed, signal })
+        : await umapLayout(null, x, n, dim, { seed, knn: 'nn-descent', signal });
     const step = Math.max(1, Math.floor(n / nCheck));
     const rows = Array.from({ length: Math.ceil(n / step) }, (_, i) => i * step).filter((i) => i < n);
     const k = 15;
@@ -111,6 +111,7 @@ export class ExploreCompute {
     const layout = await knnMatMul(tf, r.coords, n, 2, k, { queryRows: rows });
     return {
       which,
+      seed,
       n,
       dim,
       nEpochs: r.nEpochs,
