@@ -182,11 +182,13 @@ async function scanGroups(
       const off = r * nq;
       for (let t = 0; t < nq; t++) {
         const d2 = qn[t] + nj - 2 * dots[off + t];
-        // The float64 re-rank afterwards settles the order and ties.
-        if (d2 >= worst[t] || j === q[t]) continue;
+        if (d2 > worst[t] || j === q[t]) continue;
         const base = t * kk;
+        // Candidates arrive in group order, not index order: equal distances (duplicate points) keep
+        // the lower index, as brute force does, so both keep the same candidates.
+        if (d2 === worst[t] && j > bestI[base + kk - 1]) continue;
         let p = kk - 1;
-        while (p > 0 && bestD[base + p - 1] > d2) {
+        while (p > 0 && (bestD[base + p - 1] > d2 || (bestD[base + p - 1] === d2 && bestI[base + p - 1] > j))) {
           bestD[base + p] = bestD[base + p - 1];
           bestI[base + p] = bestI[base + p - 1];
           p--;

@@ -57,11 +57,15 @@ describe('exact kNN with groups ruled out by the triangle inequality', () => {
     const plane = Float32Array.from({ length: 6000 * 2 }, () => rand());
     const { x: clustered, n } = blobs(12, 250, 6, 22);
     const far = Float32Array.from(clustered, (v) => v + 1000);
+    // Duplicates: 40 copies of one point, and 30 of another, far apart in index order.
+    const dup = clustered.slice();
+    for (let i = 0; i < 70; i++) dup.set(clustered.subarray((i < 40 ? 5 : 6) * 6, (i < 40 ? 6 : 7) * 6), (i * 41 + 100) * 6);
     for (const [x, count, dim] of [
       [clustered, n, 6],
       [uniform, 2600, 8],
       [plane, 6000, 2],
       [far, n, 6],
+      [dup, n, 6],
     ] as const) {
       const ref = knnBruteForce(x, count, dim, 14);
       const got = await knnClustered(tf, x, count, dim, 14);
