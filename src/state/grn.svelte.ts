@@ -96,6 +96,8 @@ export class GrnState {
   size = { widthPx: 1100, heightPx: 260 };
   /** Set by the drawing: screen time of `frames` pans (benchmark). */
   benchFrames: ((frames: number, maxMs?: number) => Promise<FrameMeasure>) | null = null;
+  /** Set by the drawing: how many times the canvas path drew its cached layers whole (tests). */
+  canvasLayerDraws: (() => number | null) | null = null;
 
   /** The worker's GRN engine: Comlink forwards nested method calls (path regulation.<method>). */
   private regulation: Remote<GrnEngine>;

@@ -489,4 +489,167 @@ describe('a large graph on the canvas path', () => {
     expect(session.pageErrors).toEqual([]);
     expect(session.foreign).toEqual([]);
   });
+
+  it('fades genes out and in on the canvas path when the graph changes (as the SVG renderer does)', async () => {
+    const { page } = session;
+    await page.evaluate(() => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as { rendererOverride: string | null; canvasPath: string };
+      grn.rendererOverride = 'canvas';
+      grn.canvasPath = 'layers';
+    });
+    await page.evaluate(() => (globalThis as unknown as G).glasswing.grn.showSynthetic(800, 3000, 5));
+    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
+    await page.waitForSelector('[data-testid="regulation-graph"][data-tween="1"]');
+    // 800 -> 600 genes: G600..G799 leave; then 600 -> 800: they enter. Follow, frame by frame, the
+    // pixel at an isolated gene among them (the view is the identity transform).
+    const play = (nNodes: number, nEdges: number) =>
+      page.evaluate(
+        async ([nNodes, nEdges]) => {
+          const grn = (globalThis as unknown as G).glasswing.grn as unknown as {
+            positions: Float32Array;
+            graph: { nodes: { id: string }[] };
+            showSynthetic(n: number, e: number, seed: number): Promise<number>;
+          };
+          // The isolated gene among G600..G799 in the 800-gene layout (drawn now, or next).
+          const pick = (p: Float32Array, n: number) => {
+            let best = -1;
+            let bestD = -1;
+            for (let i = 600; i < n; i++) {
+              let d = Infinity;
+              for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
+              if (d > bestD) [best, bestD] = [i, d];
+            }
+            return best;
+          };
+          const canvas = document.querySelector<HTMLCanvasElement>('[data-testid="regulation-graph"] canvas:last-of-type')!;
+          const drawing = document.querySelector<HTMLElement>('[data-testid="regulation-graph"]')!;
+          const ctx = canvas.getContext('2d')!;
+          const dpr = canvas.width / canvas.getBoundingClientRect().width;
+          const isLeaving = nNodes < grn.graph.nodes.length;
+          let at = isLeaving ? pick(grn.positions, grn.graph.nodes.length) : -1;
+          let xy = at >= 0 ? [grn.positions[2 * at], grn.positions[2 * at + 1]] : [0, 0];
+          // The pixel's alpha: the canvas is transparent where nothing is drawn, and fades change only coverage.
+          const read = () => {
+            const [k, x, y] = drawing.dataset.view!.split(',').map(Number);
+            return ctx.getImageData(Math.round((xy[0] * k + x) * dpr), Math.round((xy[1] * k + y) * dpr), 1, 1).data[3];
+          };
+          const before = isLeaving ? read() : 0;
+          const out: { gt: number; px: number }[] = [];
+          const done = grn.showSynthetic(nNodes, nEdges, 5);
+          const t0 = performance.now();
+          while (performance.now() - t0 < 8000) {
+            await new Promise((r) => requestAnimationFrame(r));
+            if (at < 0 && grn.graph.nodes.length === nNodes) {
+              at = pick(grn.positions, nNodes);
+              xy = [grn.positions[2 * at], grn.positions[2 * at + 1]];
+            }
+            // Until the worker's layout arrives, the old graph is still drawn.
+            if (grn.graph.nodes.length !== nNodes) continue;
+            const gt = Number(drawing.dataset.tween);
+            if (at >= 0) out.push({ gt, px: read() });
+            if (out.length > 3 && gt === 1 && out[out.length - 2].gt === 1) break;
+          }
+          await done;
+          return { before, samples: out };
+        },
+        [nNodes, nEdges] as const,
+      );
+    for (const [nNodes, nEdges, kind] of [
+      [600, 2000, 'leaving'],
+      [800, 3000, 'entering'],
+    ] as const) {
+      const { samples, before } = await play(nNodes, nEdges);
+      const end = samples[samples.length - 1];
+      expect(end.gt).toBe(1);
+      const mids = samples.filter((m) => m.gt > 0.1 && m.gt < 0.9);
+      console.log(
+        JSON.stringify({ kind, frames: samples.length, before, mids: mids.map((m) => [Math.round(m.gt * 100) / 100, m.px]), end: end.px }),
+      );
+      expect(mids.length).toBeGreaterThan(0);
+      // Mid-transition the gene is partly drawn (its pixel's coverage between gone and whole), fading the right way:
+      // leaving, a ghost over where it was, gone at the end; entering, growing to its end coverage.
+      if (kind === 'leaving') {
+        expect(before).toBeGreaterThan(end.px + 100);
+        for (const m of mids) expect(m.px).toBeGreaterThan(end.px + 2);
+      } else {
+        expect(end.px).toBeGreaterThan(100);
+        for (const m of mids) expect(m.px).toBeLessThan(end.px - 2);
+        expect(Math.max(...mids.map((m) => m.px))).toBeGreaterThan(2);
+      }
+      for (let k = 1; k < mids.length; k++) {
+        if (kind === 'leaving') expect(mids[k].px).toBeLessThanOrEqual(mids[k - 1].px + 3);
+        else expect(mids[k].px).toBeGreaterThanOrEqual(mids[k - 1].px - 3);
+      }
+    }
+    expect(session.pageErrors).toEqual([]);
+  });
+
+  it('drags a gene without redrawing the cached layers on each move, and draws what a full redraw draws', async () => {
+    const { page } = session;
+    type Grn = { rendererOverride: string | null; canvasPath: string; canvasLayerDraws: () => number | null };
+    const setPath = (path: string) =>
+      page.evaluate((p) => {
+        const grn = (globalThis as unknown as G).glasswing.grn as unknown as Grn;
+        grn.rendererOverride = 'canvas';
+        grn.canvasPath = p;
+      }, path);
+    const settled = async () => {
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      await page.waitForTimeout(600);
+      return page.locator('[data-testid="regulation-graph"]').screenshot();
+    };
+    const layerDraws = () => page.evaluate(() => ((globalThis as unknown as G).glasswing.grn as unknown as Grn).canvasLayerDraws());
+    await page.evaluate(() => (globalThis as unknown as G).glasswing.grn.showSynthetic(1000, 4000, 3));
+    await setPath('layers');
+    await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
+    await settled();
+    // The gene farthest from any other (the view starts at the identity transform).
+    const at = await page.evaluate(() => {
+      const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
+      const p = grn.positions;
+      const n = grn.graph.nodes.length;
+      let best = 0;
+      let bestD = -1;
+      for (let i = 0; i < n; i++) {
+        let d = Infinity;
+        for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
+        if (d > bestD) [best, bestD] = [i, d];
+      }
+      const r = document.querySelector('[data-testid="regulation-graph"] canvas:last-of-type')!.getBoundingClientRect();
+      return { i: best, x: r.left + p[2 * best], y: r.top + p[2 * best + 1] };
+    });
+    const xy = () =>
+      page.evaluate((i) => {
+        const p = ((globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array }).positions;
+        return [p[2 * i], p[2 * i + 1]];
+      }, at.i);
+    const before = await xy();
+    await page.mouse.move(at.x, at.y);
+    await page.mouse.down();
+    const draws0 = (await layerDraws())!;
+    for (let s = 1; s <= 12; s++) await page.mouse.move(at.x + 3 * s, at.y + 1.5 * s);
+    const mid = await xy();
+    const draws1 = (await layerDraws())!;
+    // Twelve moves: the gene followed the pointer, and the layers were drawn once (without it) when it started to move.
+    expect(mid[0] - before[0]).toBeGreaterThan(20);
+    expect(draws1 - draws0).toBeLessThanOrEqual(1);
+    // Mid-drag, the picture is the full redraw's (up to the dragged gene's links drawn above other discs).
+    const midLayers = await settled();
+    await setPath('redraw');
+    const midRedraw = await settled();
+    const vsMid = await compare(midLayers, midRedraw);
+    await setPath('layers');
+    await page.mouse.up();
+    await page.mouse.move(5, 5);
+    const dropped = await settled();
+    await setPath('redraw');
+    const droppedRedraw = await settled();
+    const vsDropped = await compare(dropped, droppedRedraw);
+    console.log(JSON.stringify({ draws: draws1 - draws0, vsMid, vsDropped }));
+    expect(vsMid.inkA).toBeGreaterThan(0.02);
+    expect(vsMid.meanAbs).toBeLessThan(0.5);
+    expect(vsDropped.meanAbs).toBeLessThan(0.5);
+    await setPath('layers');
+    expect(session.pageErrors).toEqual([]);
+  });
 });

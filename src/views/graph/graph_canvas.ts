@@ -7,6 +7,7 @@
 import type { GrnGraph } from '../../workers/grn_protocol.ts';
 import { edgeColor, edgeEnd, edgeOpacity, edgeWidth, FOCUS_FADE, nodeFill, nodeRadius, type Encoding } from './encoding.ts';
 import { addHead, drawOverlay, nodeCache, type OverlayOptions, type Scene, type ViewTransform } from './graph_overlay.ts';
+import type { GraphTween } from './graph_tween.ts';
 
 export type { ViewTransform } from './graph_overlay.ts';
 
@@ -18,6 +19,10 @@ export interface CanvasDrawOptions extends OverlayOptions {
   phases?: Record<string, number>;
   /** How edges are rasterised (default 'fast'). */
   edgeStyle?: EdgeStyle;
+  /** The gene being dragged, if any: only it moves between frames (see CanvasGraphView). */
+  moving?: number | null;
+  /** A transition under way: entering genes and links fade in, leaving ones fade out, at eased `progress`. */
+  fade?: { tween: GraphTween; progress: number } | null;
 }
 
 const WIDTH_BUCKETS = 4;
@@ -32,6 +37,17 @@ const BATCH = 128;
  * took 829 ms, filling them as quads is a fill of the same cost as 20k arrowheads, about 70 ms).
  */
 export type EdgeStyle = 'baseline' | 'fast';
+
+/**
+ * Draw only one gene and its links (`only`), or everything but them (`skip`): while a gene is
+ * dragged, the cached layers hold the rest of the graph and the gene is drawn on top each frame.
+ */
+export interface GeneFilter {
+  only?: number;
+  skip?: number;
+  /** During a transition: draw only the genes and links whose entering flag equals `want`. */
+  entering?: { nodes: Uint8Array; links: Uint8Array; want: 0 | 1 };
+}
 
 /** Screen-px box outside which nothing is drawn (a layer with margins draws a little beyond the view). */
 export interface CullBox {
@@ -78,7 +94,7 @@ function styleCache(graph: GrnGraph, enc: Encoding): StyleCache {
 export function drawEdgesCanvas(
   ctx: CanvasRenderingContext2D,
   scene: Scene,
-  o: { alpha: number; style: EdgeStyle; cull: CullBox; range?: [number, number] },
+  o: { alpha: number; style: EdgeStyle; cull: CullBox; range?: [number, number]; genes?: GeneFilter },
 ): void {
   const { graph, positions, enc, t, radii } = scene;
   const { order, bucket } = styleCache(graph, enc);
@@ -108,9 +124,15 @@ export function drawEdgesCanvas(
     heads = new Path2D();
     inBatch = 0;
   };
+  const only = o.genes?.only ?? -1;
+  const skip = o.genes?.skip ?? -1;
+  const entering = o.genes?.entering;
   for (let k = from; k < to; k++) {
     const li = order[k];
     const l = graph.links[li];
+    if (only >= 0 && l.source !== only && l.target !== only) continue;
+    if (skip >= 0 && (l.source === skip || l.target === skip)) continue;
+    if (entering && entering.links[li] !== entering.want) continue;
     if (Math.sign(l.sign) !== sign || bucket[li] !== b) {
       flush();
       sign = Math.sign(l.sign);
@@ -139,14 +161,22 @@ export function drawEdgesCanvas(
 }
 
 /** Gene discs with their rings, batched by fill colour and ring style. */
-export function drawNodesCanvas(ctx: CanvasRenderingContext2D, scene: Scene, o: { pinned: ReadonlySet<number>; cull: CullBox }): void {
+export function drawNodesCanvas(
+  ctx: CanvasRenderingContext2D,
+  scene: Scene,
+  o: { pinned: ReadonlySet<number>; cull: CullBox; genes?: GeneFilter },
+): void {
   const { graph, positions, enc, t, radii } = scene;
   const { fills: fillOf, ringStrong } = styleCache(graph, enc);
   const n = graph.nodes.length;
   const fills = new Map<string, { path: Path2D; n: number }>();
   const rings = new Map<string, { path: Path2D; n: number }>();
   const ringStyle = (i: number) => (ringStrong[i] === 1 || o.pinned.has(i) ? '#1f2329|1.6' : '#8a9099|0.8');
-  for (let i = 0; i < n; i++) {
+  const only = o.genes?.only ?? -1;
+  const skip = o.genes?.skip ?? -1;
+  const entering = o.genes?.entering;
+  for (let i = only >= 0 ? only : 0; i < (only >= 0 ? only + 1 : n); i++) {
+    if (i === skip || (entering && entering.nodes[i] !== entering.want)) continue;
     const r = radii[i] * t.k;
     const x = positions[2 * i] * t.k + t.x;
     const y = positions[2 * i + 1] * t.k + t.y;
@@ -183,6 +213,58 @@ export function drawNodesCanvas(ctx: CanvasRenderingContext2D, scene: Scene, o: 
       rings.set(style, { path: new Path2D(), n: 0 });
     }
   }
+}
+
+/**
+ * What a transition takes away, fading out where it was drawn (alpha `1 - progress`): links as
+ * thin lines in their sign's colour on `edgeCtx`, genes as grey discs on `nodeCtx` (the SVG
+ * renderer's ghosts).
+ */
+export function drawLeavingCanvas(
+  edgeCtx: CanvasRenderingContext2D,
+  nodeCtx: CanvasRenderingContext2D,
+  tween: GraphTween,
+  t: ViewTransform,
+  o: { progress: number; edgeAlpha: number; cull: CullBox },
+): void {
+  const fade = 1 - o.progress;
+  if (fade <= 0) return;
+  const { cull } = o;
+  const inside = (x: number, y: number, m: number) => x >= cull.x0 - m && y >= cull.y0 - m && x <= cull.x1 + m && y <= cull.y1 + m;
+  for (const sign of [0, -1, 1]) {
+    const path = new Path2D();
+    for (const l of tween.leavingLinks) {
+      if (Math.sign(l.sign) !== sign) continue;
+      const x1 = l.x1 * t.k + t.x;
+      const y1 = l.y1 * t.k + t.y;
+      const x2 = l.x2 * t.k + t.x;
+      const y2 = l.y2 * t.k + t.y;
+      if (!inside(x1, y1, 0) && !inside(x2, y2, 0)) continue;
+      path.moveTo(x1, y1);
+      path.lineTo(x2, y2);
+    }
+    edgeCtx.globalAlpha = fade * o.edgeAlpha * 0.6;
+    edgeCtx.strokeStyle = edgeColor(sign);
+    edgeCtx.lineWidth = 1;
+    edgeCtx.stroke(path);
+  }
+  edgeCtx.globalAlpha = 1;
+  const discs = new Path2D();
+  const r = 5 * t.k;
+  for (const nd of tween.leavingNodes) {
+    const x = nd.x * t.k + t.x;
+    const y = nd.y * t.k + t.y;
+    if (!inside(x, y, r)) continue;
+    discs.moveTo(x + r, y);
+    discs.arc(x, y, r, 0, 2 * Math.PI);
+  }
+  nodeCtx.globalAlpha = fade;
+  nodeCtx.fillStyle = '#c9ccd1';
+  nodeCtx.fill(discs);
+  nodeCtx.strokeStyle = '#8a9099';
+  nodeCtx.lineWidth = 0.8;
+  nodeCtx.stroke(discs);
+  nodeCtx.globalAlpha = 1;
 }
 
 /**

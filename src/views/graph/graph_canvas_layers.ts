@@ -6,10 +6,24 @@
  * SETTLE_MS the layers are redrawn at the new transform, so lines and discs are crisp again.
  * Measured at 5k genes / 20k links on this machine: a full redraw takes hundreds of ms, a layer
  * copy a few ms (see scripts/bench_grn.ts).
+ *
+ * During a transition between graphs every gene moves, so the layers are drawn whole each frame,
+ * with what enters fading in and what leaves fading out (as on the SVG renderer).
+ *
+ * Dragging a gene moves only that gene: the layers are drawn once without it and its links, and
+ * each frame draws it and its links over the copied layers; when the drag ends (or anything else
+ * moves) the layers are drawn whole again.
  */
 import type { GrnGraph } from '../../workers/grn_protocol.ts';
 import { edgeOpacity, FOCUS_FADE, type Encoding } from './encoding.ts';
-import { drawEdgesCanvas, drawGraphCanvas, drawNodesCanvas, type CanvasDrawOptions, type EdgeStyle } from './graph_canvas.ts';
+import {
+  drawEdgesCanvas,
+  drawGraphCanvas,
+  drawLeavingCanvas,
+  drawNodesCanvas,
+  type CanvasDrawOptions,
+  type EdgeStyle,
+} from './graph_canvas.ts';
 import { drawOverlay, nodeCache, type ViewTransform } from './graph_overlay.ts';
 
 /** How long the view must be still before the layers are redrawn at the new transform. */
@@ -22,6 +36,14 @@ const MARGIN = 0.25;
 /** Layer margins in CSS px, whole device pixels so a still view copies the layers pixel for pixel. */
 function margins(o: { widthPx: number; heightPx: number; dpr: number }): { mx: number; my: number } {
   return { mx: Math.round(o.widthPx * MARGIN * o.dpr) / o.dpr, my: Math.round(o.heightPx * MARGIN * o.dpr) / o.dpr };
+}
+
+/** Whether two position arrays agree everywhere but at gene `i`. */
+function sameExcept(a: Float32Array, b: Float32Array, i: number): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let k = 0; k < a.length; k++) if (a[k] !== b[k] && k >> 1 !== i) return false;
+  return true;
 }
 
 const sameView = (a: ViewTransform | null, b: ViewTransform): boolean => a !== null && a.k === b.k && a.x === b.x && a.y === b.y;
@@ -39,8 +61,10 @@ interface Frame {
 export class CanvasGraphView {
   private edgeLayer: HTMLCanvasElement;
   private nodeLayer: HTMLCanvasElement;
-  /** What the layers hold: the data and the transform they were drawn at. */
-  private held: { key: unknown[]; t: ViewTransform } | null = null;
+  /** What the layers hold: the data, the transform they were drawn at, and the gene left out of them (-1: none). */
+  private held: { key: unknown[]; t: ViewTransform; positions: Float32Array; skip: number } | null = null;
+  /** Times the layers were drawn whole at once (drawLayers), for tests: a drag must not redraw them per move. */
+  layerDraws = 0;
   private settleTimer: ReturnType<typeof setTimeout> | null = null;
   private redrawFrame: number | null = null;
   /** The view a pending or running settle redraw is for. */
@@ -76,8 +100,13 @@ export class CanvasGraphView {
       return phases;
     }
     const t0 = performance.now();
-    const key = [graph, positions, enc, o.pinned, o.widthPx, o.heightPx, o.dpr];
-    const isStale = !this.held || this.held.key.some((v, i) => v !== key[i]);
+    const skip = o.moving ?? -1;
+    // While a gene is dragged the layers leave it out, so only the other genes' places must match.
+    const key = [graph, enc, skip, skip < 0 ? o.pinned : null, o.widthPx, o.heightPx, o.dpr, o.fade?.progress ?? 1];
+    const isStale =
+      !this.held ||
+      this.held.key.some((v, i) => v !== key[i]) ||
+      (skip < 0 ? this.held.positions !== positions : !sameExcept(this.held.positions, positions, skip));
     if (isStale) this.drawLayers(key, t);
     // A hover while a settle redraw for this very view is under way must not start it over.
     else if (this.isRedrawNeeded(t, o) && !sameView(this.pendingT, t)) this.settleLater(t);
@@ -98,6 +127,14 @@ export class CanvasGraphView {
     ctx.drawImage(this.edgeLayer, left, top, w, h);
     ctx.globalAlpha = 1;
     ctx.drawImage(this.nodeLayer, left, top, w, h);
+    if (skip >= 0) {
+      // The dragged gene and its links, where they are now.
+      const scene = { graph, positions, enc, t, radii: nodeCache(graph, enc).radii };
+      const cull = { x0: 0, y0: 0, x1: o.widthPx, y1: o.heightPx };
+      const alpha = edgeOpacity(graph.links.length) * (o.hovered !== null ? FOCUS_FADE : 1);
+      drawEdgesCanvas(ctx, scene, { alpha, style: this.options.edgeStyle, cull, genes: { only: skip } });
+      drawNodesCanvas(ctx, scene, { pinned: o.pinned, cull, genes: { only: skip } });
+    }
     const t2 = performance.now();
 
     drawOverlay(ctx, { graph, positions, enc, t, radii: nodeCache(graph, enc).radii }, o);
@@ -110,11 +147,33 @@ export class CanvasGraphView {
   /** Redraws both layers at transform `t` (margins included), at once: the data changed. */
   private drawLayers(key: unknown[], t: ViewTransform): void {
     this.cancelRedraw();
-    const { graph, o } = this.last!;
+    const { graph, positions, o } = this.last!;
+    const skip = o.moving ?? -1;
     const { scene, cull } = this.prepare(this.edgeLayer, this.nodeLayer, t);
-    drawEdgesCanvas(this.context(this.edgeLayer), scene, { alpha: edgeOpacity(graph.links.length), style: this.options.edgeStyle, cull });
-    drawNodesCanvas(this.context(this.nodeLayer), scene, { pinned: o.pinned, cull });
-    this.held = { key, t: { ...t } };
+    const edgeCtx = this.context(this.edgeLayer);
+    const nodeCtx = this.context(this.nodeLayer);
+    const alpha = edgeOpacity(graph.links.length);
+    const style = this.options.edgeStyle;
+    const fade = o.fade && o.fade.progress < 1 ? o.fade : null;
+    if (!fade) {
+      const genes = skip >= 0 ? { skip } : undefined;
+      drawEdgesCanvas(edgeCtx, scene, { alpha, style, cull, genes });
+      drawNodesCanvas(nodeCtx, scene, { pinned: o.pinned, cull, genes });
+    } else {
+      // A transition: what leaves fades out where it was, what stays is drawn whole, what enters fades in.
+      const { tween, progress } = fade;
+      drawLeavingCanvas(edgeCtx, nodeCtx, tween, t, { progress, edgeAlpha: alpha, cull });
+      const staying = { entering: { nodes: tween.isEntering, links: tween.isLinkEntering, want: 0 as const } };
+      const entering = { entering: { nodes: tween.isEntering, links: tween.isLinkEntering, want: 1 as const } };
+      drawEdgesCanvas(edgeCtx, scene, { alpha, style, cull, genes: staying });
+      drawEdgesCanvas(edgeCtx, scene, { alpha: alpha * progress, style, cull, genes: entering });
+      drawNodesCanvas(nodeCtx, scene, { pinned: o.pinned, cull, genes: staying });
+      nodeCtx.globalAlpha = progress;
+      drawNodesCanvas(nodeCtx, scene, { pinned: o.pinned, cull, genes: entering });
+      nodeCtx.globalAlpha = 1;
+    }
+    this.held = { key, t: { ...t }, positions, skip };
+    this.layerDraws++;
   }
 
   /** Sizes and clears two layer canvases for transform `t`; returns the scene and the cull box (screen px). */
@@ -163,7 +222,8 @@ export class CanvasGraphView {
       this.settleTimer = null;
       const f = this.last;
       if (!f || !this.held) return;
-      const key = this.held.key;
+      const { key, skip } = this.held;
+      const genes = skip >= 0 ? { skip } : undefined;
       const { scene, cull } = this.prepare(this.spare[0], this.spare[1], f.t);
       const alpha = edgeOpacity(f.graph.links.length);
       let next = 0;
@@ -171,7 +231,13 @@ export class CanvasGraphView {
         this.redrawFrame = null;
         const n = f.graph.links.length;
         const edgeCtx = this.context(this.spare[0]);
-        drawEdgesCanvas(edgeCtx, scene, { alpha, style: this.options.edgeStyle, cull, range: [next, Math.min(n, next + EDGES_PER_STEP)] });
+        drawEdgesCanvas(edgeCtx, scene, {
+          alpha,
+          style: this.options.edgeStyle,
+          cull,
+          genes,
+          range: [next, Math.min(n, next + EDGES_PER_STEP)],
+        });
         // Make the CPU canvas rasterise this slice now rather than all slices at once on the swap.
         if (this.options.isSoftware) edgeCtx.getImageData(0, 0, 1, 1);
         next += EDGES_PER_STEP;
@@ -179,10 +245,10 @@ export class CanvasGraphView {
           this.redrawFrame = requestAnimationFrame(step);
           return;
         }
-        drawNodesCanvas(this.context(this.spare[1]), scene, { pinned: f.o.pinned, cull });
+        drawNodesCanvas(this.context(this.spare[1]), scene, { pinned: f.o.pinned, cull, genes });
         [this.edgeLayer, this.spare[0]] = [this.spare[0], this.edgeLayer];
         [this.nodeLayer, this.spare[1]] = [this.spare[1], this.nodeLayer];
-        this.held = { key, t: scene.t };
+        this.held = { key, t: scene.t, positions: f.positions, skip };
         this.pendingT = null;
         const last = this.last!;
         this.draw(last.graph, last.positions, last.enc, last.t, last.o);
