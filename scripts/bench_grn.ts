@@ -30,6 +30,8 @@ const SIZES = [
   { nodes: 5000, edges: 20000 },
 ];
 const FRAMES = 40;
+/** Drag moves measured per way of drawing them. */
+const DRAG_FRAMES = 30;
 /** Each renderer gets at most this long per graph: SVG at 5k genes can take seconds per frame. */
 const FRAME_BUDGET_MS = 20_000;
 const DENSE_SAMPLE_CELLS = 24;
@@ -46,6 +48,7 @@ interface PageGrn {
   rendererOverride: string | null;
   canvasPath: string;
   benchFrames: ((frames: number, maxMs?: number) => Promise<PageFrames>) | null;
+  benchDrag: ((frames: number, isWholeRedraw: boolean, maxMs?: number) => Promise<{ frameMs: number[]; drawMs: number[] }>) | null;
   size: { widthPx: number; heightPx: number };
   graph: { layoutTicks: number; layoutMs: number } | null;
 }
@@ -214,7 +217,8 @@ async function drawSection(url: string, log: (m: string) => void): Promise<Rec> 
             medianDrawCallMs: round(median(res.drawMs)),
             medianPhaseMs: phaseMedians(res.phaseMs),
           };
-          if (name === 'canvas/layers') row[name] = { ...(row[name] as Rec), afterZoom: await settleFrames(page) };
+          if (name === 'canvas/layers')
+            row[name] = { ...(row[name] as Rec), afterZoom: await settleFrames(page), drag: await dragFrames(page) };
         } catch (err) {
           row[name] = { error: message(err) };
         }
@@ -281,10 +285,42 @@ async function drawSection(url: string, log: (m: string) => void): Promise<Rec> 
 }
 
 /** The section as JSON-ready data. */
+/**
+ * Dragging a gene on the canvas path: the app's way (layers drawn once without the gene, which is
+ * drawn over them each move) against every move redrawing the layers whole (the way before), in turn.
+ */
+async function dragFrames(page: BrowserSession['page']): Promise<Rec> {
+  const out: Rec = {};
+  for (const [name, isWhole] of [
+    ['layersWithoutGene', false],
+    ['wholeRedrawBaseline', true],
+  ] as const) {
+    const r = await withTimeout(
+      page.evaluate(([w, f, m]) => (globalThis as unknown as BenchGlobal).glasswing.grn.benchDrag!(f, w, m), [
+        isWhole,
+        DRAG_FRAMES,
+        FRAME_BUDGET_MS,
+      ] as const),
+      180_000,
+      `drag frames (${name})`,
+    );
+    out[name] = {
+      frames: r.frameMs.length,
+      medianFrameMs: round(median(r.frameMs)),
+      fps: round(1000 / median(r.frameMs)),
+      medianDrawCallMs: round(median(r.drawMs)),
+    };
+  }
+  const a = out.layersWithoutGene as Rec;
+  const b = out.wholeRedrawBaseline as Rec;
+  out.speedup = round((b.medianFrameMs as number) / (a.medianFrameMs as number));
+  return out;
+}
+
 export async function benchGrn(url: string, log: (m: string) => void): Promise<Rec> {
   const notes = [
     `Frame time = rAF-to-rAF interval while the view pans/zooms one step per frame (up to ${FRAMES} frames or ${FRAME_BUDGET_MS / 1000} s, median); headless Chromium caps rAF at the display rate (about 60 fps). This machine has no GPU: Chromium rasterises on the CPU, shared with other jobs.`,
-    "Every path draws every gene and every link (no sampling), in the same page. canvas/baseline is last session's Canvas 2D path; canvas/layers is the app's path without a GPU (while the view moves it copies cached edge and disc layers and redraws labels and hover exactly; 150 ms after the view stops the layers are redrawn into spare layers 2,000 links a frame and swapped in; afterZoom gives the frames of one wheel zoom and that redraw); webgl is the app's path with a hardware GPU: here it runs on SwiftShader, a CPU emulation, so its figures say nothing about a real GPU.",
+    "Every path draws every gene and every link (no sampling), in the same page. canvas/baseline is last session's Canvas 2D path; canvas/layers is the app's path without a GPU (while the view moves it copies cached edge and disc layers and redraws labels and hover exactly; 150 ms after the view stops the layers are redrawn into spare layers 2,000 links a frame and swapped in; afterZoom gives the frames of one wheel zoom and that redraw; drag gives the frames of 30 moves of the gene nearest the view centre, drawn the app's way (layers drawn once without the gene, the gene and its links drawn over them each move) and as a whole layer redraw per move, the way before, in turn); webgl is the app's path with a hardware GPU: here it runs on SwiftShader, a CPU emulation, so its figures say nothing about a real GPU.",
     'whileLayoutRuns: the worker lays out a graph of the same size (seed 2) while the page pans the graph on screen; the layout is computed to the end, then shown (it is not animated).',
     `Dense baseline: a per-cell least-squares fit over all genes for every TF on ${DENSE_SAMPLE_CELLS} evenly spaced cells, extrapolated linearly to all cells.`,
   ];

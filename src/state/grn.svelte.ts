@@ -98,6 +98,8 @@ export class GrnState {
   benchFrames: ((frames: number, maxMs?: number) => Promise<FrameMeasure>) | null = null;
   /** Set by the drawing: how many times the canvas path drew its cached layers whole (tests). */
   canvasLayerDraws: (() => number | null) | null = null;
+  /** Set by the drawing: screen time of drag moves (benchmark; see GraphDrawing.measureDrag). */
+  benchDrag: ((frames: number, isWholeRedraw: boolean, maxMs?: number) => Promise<{ frameMs: number[]; drawMs: number[] }>) | null = null;
 
   /** The worker's GRN engine: Comlink forwards nested method calls (path regulation.<method>). */
   private regulation: Remote<GrnEngine>;
