@@ -65,8 +65,6 @@ export async function knnClustered(
     if (s > radius[c]) radius[c] = s;
   }
   for (let c = 0; c < nC; c++) radius[c] = Math.sqrt(radius[c]);
-  // Lower bounds need |q - c_B| for every point and centre: float32 matMul, then a margin for its rounding.
-  const toCentre = await pointCentreDistances(tf, xc, norms, n, dim, centres, nC);
   // Order of the other groups by centre distance, for each group's first pass.
   const centreNorms = rowNorms(centres, nC, dim);
 
@@ -75,6 +73,7 @@ export async function knnClustered(
   const indices = new Int32Array(n * k);
   const distances = new Float32Array(n * k);
   const xcTensor = tf.tensor2d(xc, [n, dim]);
+  const centreTensor = tf.tensor2d(Float32Array.from(centres), [nC, dim]);
   let computed = 0;
   let lastYield = Date.now();
   try {
@@ -103,6 +102,7 @@ export async function knnClustered(
         for (const c of first) done[c] = 1;
         computed += await scanGroups(tf, xcTensor, qT, q, norms, members, start, first, bestD, bestI, kk);
         // Second pass: every group some query cannot rule out.
+        const toCentre = await centreDistanceBounds(tf, centreTensor, centreNorms, qT, q, norms);
         const second: number[] = [];
         for (const c of order) {
           if (done[c]) continue;
@@ -113,7 +113,7 @@ export async function knnClustered(
               break;
             }
             // Bound with slack for float32 rounding in both the bound and the k-th best.
-            const lower = toCentre[q[t] * nC + c] - radius[c];
+            const lower = toCentre[c * nq + t] - radius[c];
             if (lower <= 0 || lower * lower < worst * (1 + 1e-4) + 1e-9 * (norms[q[t]] + 1)) {
               second.push(c);
               break;
@@ -133,6 +133,7 @@ export async function knnClustered(
     }
   } finally {
     xcTensor.dispose();
+    centreTensor.dispose();
   }
   onProgress?.(1);
   return { k, indices, distances, groups: nC, fractionComputed: computed / (n * n) };
@@ -221,27 +222,31 @@ function rowNorms(x: ArrayLike<number>, n: number, dim: number): Float64Array {
   return out;
 }
 
-/** `[n * nC]` lower bounds on |x_i - c| (float32 matMul less a margin for its rounding). */
-async function pointCentreDistances(
+/**
+ * `[nC * nq]` lower bounds on |q_t - c| for one group's queries (`qT` their transposed coordinates):
+ * a float32 matMul, less a margin for its rounding.
+ */
+async function centreDistanceBounds(
   tf: Tf,
-  xc: Float32Array,
+  centreTensor: ReturnType<Tf['tensor2d']>,
+  cNorms: Float64Array,
+  qT: ReturnType<Tf['tensor2d']>,
+  q: Int32Array,
   norms: Float64Array,
-  n: number,
-  dim: number,
-  centres: Float64Array,
-  nC: number,
 ): Promise<Float64Array> {
-  const cNorms = rowNorms(centres, nC, dim);
-  const product = tf.tidy(() => tf.matMul(tf.tensor2d(xc, [n, dim]), tf.transpose(tf.tensor2d(Float32Array.from(centres), [nC, dim]))));
+  const nC = cNorms.length;
+  const nq = q.length;
+  const product = tf.matMul(centreTensor, qT);
   const dots = (await product.data()) as Float32Array;
   product.dispose();
-  const out = new Float64Array(n * nC);
-  for (let i = 0; i < n; i++) {
-    for (let c = 0; c < nC; c++) {
-      const d2 = norms[i] + cNorms[c] - 2 * dots[i * nC + c];
+  const out = new Float64Array(nC * nq);
+  for (let c = 0; c < nC; c++) {
+    for (let t = 0; t < nq; t++) {
+      const qn = norms[q[t]];
+      const d2 = qn + cNorms[c] - 2 * dots[c * nq + t];
       // float32 products of dim terms: error well under 1e-5 of |x|^2 + |c|^2.
-      const margin = 1e-5 * (norms[i] + cNorms[c]) + 1e-12;
-      out[i * nC + c] = Math.sqrt(Math.max(0, d2 - margin));
+      const margin = 1e-5 * (qn + cNorms[c]) + 1e-12;
+      out[c * nq + t] = Math.sqrt(Math.max(0, d2 - margin));
     }
   }
   return out;
@@ -272,20 +277,30 @@ async function kMeans(
     for (let round = 0; round <= KMEANS_ROUNDS; round++) {
       if (signal?.aborted) throw abortError('Finding nearest neighbours');
       const cNorms = rowNorms(centres, nC, dim);
-      const product = tf.tidy(() => tf.matMul(xTensor, tf.transpose(tf.tensor2d(Float32Array.from(centres), [nC, dim]))));
-      const dots = (await product.data()) as Float32Array;
-      product.dispose();
-      for (let i = 0; i < n; i++) {
-        let best = Infinity;
-        let arg = 0;
-        for (let c = 0; c < nC; c++) {
-          const d2 = cNorms[c] - 2 * dots[i * nC + c];
-          if (d2 < best) {
-            best = d2;
-            arg = c;
+      const centresT = tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(centres), [nC, dim])));
+      // Rows in blocks, so one product stays near 8M entries however many points and groups.
+      const rows = Math.max(1, Math.floor(8_000_000 / nC));
+      try {
+        for (let r0 = 0; r0 < n; r0 += rows) {
+          const b = Math.min(rows, n - r0);
+          const product = tf.tidy(() => tf.matMul(tf.slice(xTensor, [r0, 0], [b, dim]), centresT));
+          const dots = (await product.data()) as Float32Array;
+          product.dispose();
+          for (let r = 0; r < b; r++) {
+            let best = Infinity;
+            let arg = 0;
+            for (let c = 0; c < nC; c++) {
+              const d2 = cNorms[c] - 2 * dots[r * nC + c];
+              if (d2 < best) {
+                best = d2;
+                arg = c;
+              }
+            }
+            assign[r0 + r] = arg;
           }
         }
-        assign[i] = arg;
+      } finally {
+        centresT.dispose();
       }
       // New centres: the mean of each group's members; empty groups are dropped.
       const sum = new Float64Array(nC * dim);
