@@ -65,7 +65,7 @@ export type DensityMode = 'auto' | 'on' | 'off';
 /** Above this many cells, 'auto' density mode switches on (discs overlap into a solid mass). */
 export const DENSITY_AUTO_CELLS = 500_000;
 
-const UMAP_NOTE = '15 neighbours (exact, by matMul), umap-js optimisation';
+const UMAP_NOTE = "15 exact neighbours, umap-js's optimisation";
 
 export class ExploreState {
   /** Disc diameter in CSS px; null = automatic by the number of cells. */

@@ -921,7 +921,7 @@ export class Engine {
   }
 
   /**
-   * UMAP (15 neighbours, exact kNN by matMul on the active backend, then umap-js) of `x`
+   * UMAP (15 exact neighbours by matMul on the active backend, then umap-js's graph and optimisation on typed arrays) of `x`
    * (`[n, dim]`, e.g. the latent means), or of the expression's first 30 principal components when `x` is null.
    */
   async umap(jobId: number, x: Float32Array | null, dim: number, onProgress?: ProgressFn): Promise<ComputedLayout> {
