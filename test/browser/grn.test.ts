@@ -69,6 +69,26 @@ async function graphSettled(): Promise<void> {
   await session.page.waitForSelector('[data-testid="regulation-graph"][data-tween="1"]');
 }
 
+/** The drawn gene farthest from any other, and where it is on the page (through the drawing's view transform). */
+async function isolatedGene(): Promise<{ i: number; id: string; x: number; y: number }> {
+  return session.page.evaluate(() => {
+    const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
+    const p = grn.positions;
+    const n = grn.graph.nodes.length;
+    let best = 0;
+    let bestD = -1;
+    for (let i = 0; i < n; i++) {
+      let d = Infinity;
+      for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
+      if (d > bestD) [best, bestD] = [i, d];
+    }
+    const drawing = document.querySelector<HTMLElement>('[data-testid="regulation-graph"]')!;
+    const [k, tx, ty] = drawing.dataset.view!.split(',').map(Number);
+    const r = drawing.querySelector('canvas:last-of-type')!.getBoundingClientRect();
+    return { i: best, id: grn.graph.nodes[best].id, x: r.left + p[2 * best] * k + tx, y: r.top + p[2 * best + 1] * k + ty };
+  });
+}
+
 async function hoverableLink(predicate: 'any' | 'with-pmids'): Promise<{ li: number; x: number; y: number } | null> {
   await graphSettled();
   return session.page.evaluate((which) => {
@@ -340,21 +360,8 @@ describe('the gene-regulation view', () => {
     });
     await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe(isGpu ? 'webgl' : 'canvas');
     expect(await page.locator('[data-testid="regulation-graph"] canvas').count()).toBe(isGpu ? 2 : 1);
-    // The view starts at the identity transform: the gene farthest from any other sits alone at its layout position.
-    const at = await page.evaluate(() => {
-      const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
-      const p = grn.positions;
-      const n = grn.graph.nodes.length;
-      let best = 0;
-      let bestD = -1;
-      for (let i = 0; i < n; i++) {
-        let d = Infinity;
-        for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
-        if (d > bestD) [best, bestD] = [i, d];
-      }
-      const r = document.querySelector('[data-testid="regulation-graph"] canvas:last-of-type')!.getBoundingClientRect();
-      return { id: grn.graph.nodes[best].id, x: r.left + p[2 * best], y: r.top + p[2 * best + 1] };
-    });
+    // The gene farthest from any other sits alone where it is drawn.
+    const at = await isolatedGene();
     await page.mouse.move(at.x, at.y);
     await expect.poll(async () => (await page.textContent('[data-testid="node-card"]').catch(() => '')) ?? '').toContain(at.id);
     expect(session.pageErrors).toEqual([]);
@@ -603,21 +610,7 @@ describe('a large graph on the canvas path', () => {
     await setPath('layers');
     await expect.poll(() => page.getAttribute('[data-testid="regulation-graph"]', 'data-renderer')).toBe('canvas');
     await settled();
-    // The gene farthest from any other (the view starts at the identity transform).
-    const at = await page.evaluate(() => {
-      const grn = (globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array; graph: { nodes: { id: string }[] } };
-      const p = grn.positions;
-      const n = grn.graph.nodes.length;
-      let best = 0;
-      let bestD = -1;
-      for (let i = 0; i < n; i++) {
-        let d = Infinity;
-        for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(p[2 * i] - p[2 * j], p[2 * i + 1] - p[2 * j + 1]));
-        if (d > bestD) [best, bestD] = [i, d];
-      }
-      const r = document.querySelector('[data-testid="regulation-graph"] canvas:last-of-type')!.getBoundingClientRect();
-      return { i: best, x: r.left + p[2 * best], y: r.top + p[2 * best + 1] };
-    });
+    const at = await isolatedGene();
     const xy = () =>
       page.evaluate((i) => {
         const p = ((globalThis as unknown as G).glasswing.grn as unknown as { positions: Float32Array }).positions;

@@ -10,7 +10,7 @@
  */
 import type { Tf } from '../attribution/targets.ts';
 import { mulberry32 } from '../random.ts';
-import { abortError, knnMatMul, rerankExact, type KnnOptions, type KnnResult } from './knn_matmul.ts';
+import { abortError, insertCandidate, knnMatMul, rerankExact, type KnnOptions, type KnnResult } from './knn_matmul.ts';
 
 /** Points per group; a query group is one matMul against its candidate groups. */
 const GROUP_SIZE = 384;
@@ -44,7 +44,15 @@ export async function knnClustered(
   const xc = centred(x, n, dim);
   const norms = rowNorms(xc, n, dim);
   const nGroups = Math.ceil(n / GROUP_SIZE);
-  const { assign, centres, nC } = await kMeans(tf, xc, n, dim, nGroups, signal);
+  const xcTensor = tf.tensor2d(xc, [n, dim]);
+  let groups: Awaited<ReturnType<typeof kMeans>>;
+  try {
+    groups = await kMeans(tf, xc, xcTensor, n, dim, nGroups, signal);
+  } catch (err) {
+    xcTensor.dispose();
+    throw err;
+  }
+  const { assign, centres, nC } = groups;
   onProgress?.(0.1);
 
   // Members of each group, contiguous; each group's radius (float64, exact from xc).
@@ -72,7 +80,6 @@ export async function knnClustered(
   const kk = k + Math.max(0, spare);
   const indices = new Int32Array(n * k);
   const distances = new Float32Array(n * k);
-  const xcTensor = tf.tensor2d(xc, [n, dim]);
   const centreTensor = tf.tensor2d(Float32Array.from(centres), [nC, dim]);
   let computed = 0;
   let lastYield = Date.now();
@@ -185,18 +192,9 @@ async function scanGroups(
         const d2 = qn[t] + nj - 2 * dots[off + t];
         if (d2 > worst[t] || j === q[t]) continue;
         const base = t * kk;
-        // Candidates arrive in group order, not index order: equal distances (duplicate points) keep
-        // the lower index, as brute force does, so both keep the same candidates.
+        // Candidates arrive in group order, not index order: on equal distances the lower index stays, as in brute force.
         if (d2 === worst[t] && j > bestI[base + kk - 1]) continue;
-        let p = kk - 1;
-        while (p > 0 && (bestD[base + p - 1] > d2 || (bestD[base + p - 1] === d2 && bestI[base + p - 1] > j))) {
-          bestD[base + p] = bestD[base + p - 1];
-          bestI[base + p] = bestI[base + p - 1];
-          p--;
-        }
-        bestD[base + p] = d2;
-        bestI[base + p] = j;
-        worst[t] = bestD[base + kk - 1];
+        worst[t] = insertCandidate(bestD, bestI, base, kk, d2, j);
       }
     }
   }
@@ -256,6 +254,7 @@ async function centreDistanceBounds(
 async function kMeans(
   tf: Tf,
   xc: Float32Array,
+  xTensor: ReturnType<Tf['tensor2d']>,
   n: number,
   dim: number,
   nGroups: number,
@@ -272,59 +271,54 @@ async function kMeans(
     for (let d = 0; d < dim; d++) centres[c * dim + d] = xc[i * dim + d];
   }
   const assign = new Int32Array(n);
-  const xTensor = tf.tensor2d(xc, [n, dim]);
-  try {
-    for (let round = 0; round <= KMEANS_ROUNDS; round++) {
-      if (signal?.aborted) throw abortError('Finding nearest neighbours');
-      const cNorms = rowNorms(centres, nC, dim);
-      const centresT = tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(centres), [nC, dim])));
-      // Rows in blocks, so one product stays near 8M entries however many points and groups.
-      const rows = Math.max(1, Math.floor(8_000_000 / nC));
-      try {
-        for (let r0 = 0; r0 < n; r0 += rows) {
-          const b = Math.min(rows, n - r0);
-          const product = tf.tidy(() => tf.matMul(tf.slice(xTensor, [r0, 0], [b, dim]), centresT));
-          const dots = (await product.data()) as Float32Array;
-          product.dispose();
-          for (let r = 0; r < b; r++) {
-            let best = Infinity;
-            let arg = 0;
-            for (let c = 0; c < nC; c++) {
-              const d2 = cNorms[c] - 2 * dots[r * nC + c];
-              if (d2 < best) {
-                best = d2;
-                arg = c;
-              }
+  for (let round = 0; round <= KMEANS_ROUNDS; round++) {
+    if (signal?.aborted) throw abortError('Finding nearest neighbours');
+    const cNorms = rowNorms(centres, nC, dim);
+    const centresT = tf.tidy(() => tf.transpose(tf.tensor2d(Float32Array.from(centres), [nC, dim])));
+    // Rows in blocks, so one product stays near 8M entries however many points and groups.
+    const rows = Math.max(1, Math.floor(8_000_000 / nC));
+    try {
+      for (let r0 = 0; r0 < n; r0 += rows) {
+        const b = Math.min(rows, n - r0);
+        const product = tf.tidy(() => tf.matMul(tf.slice(xTensor, [r0, 0], [b, dim]), centresT));
+        const dots = (await product.data()) as Float32Array;
+        product.dispose();
+        for (let r = 0; r < b; r++) {
+          let best = Infinity;
+          let arg = 0;
+          for (let c = 0; c < nC; c++) {
+            const d2 = cNorms[c] - 2 * dots[r * nC + c];
+            if (d2 < best) {
+              best = d2;
+              arg = c;
             }
-            assign[r0 + r] = arg;
           }
+          assign[r0 + r] = arg;
         }
-      } finally {
-        centresT.dispose();
       }
-      // New centres: the mean of each group's members; empty groups are dropped.
-      const sum = new Float64Array(nC * dim);
-      const count = new Int32Array(nC);
-      for (let i = 0; i < n; i++) {
-        const c = assign[i];
-        count[c]++;
-        for (let d = 0; d < dim; d++) sum[c * dim + d] += xc[i * dim + d];
-      }
-      const remap = new Int32Array(nC).fill(-1);
-      let kept = 0;
-      for (let c = 0; c < nC; c++) if (count[c] > 0) remap[c] = kept++;
-      const next = new Float64Array(kept * dim);
-      for (let c = 0; c < nC; c++) {
-        if (remap[c] < 0) continue;
-        for (let d = 0; d < dim; d++) next[remap[c] * dim + d] = sum[c * dim + d] / count[c];
-      }
-      for (let i = 0; i < n; i++) assign[i] = remap[assign[i]];
-      centres = next;
-      nC = kept;
-      // The last round's centres are the means of the final groups (radii are measured from them).
+    } finally {
+      centresT.dispose();
     }
-  } finally {
-    xTensor.dispose();
+    // New centres: the mean of each group's members; empty groups are dropped.
+    const sum = new Float64Array(nC * dim);
+    const count = new Int32Array(nC);
+    for (let i = 0; i < n; i++) {
+      const c = assign[i];
+      count[c]++;
+      for (let d = 0; d < dim; d++) sum[c * dim + d] += xc[i * dim + d];
+    }
+    const remap = new Int32Array(nC).fill(-1);
+    let kept = 0;
+    for (let c = 0; c < nC; c++) if (count[c] > 0) remap[c] = kept++;
+    const next = new Float64Array(kept * dim);
+    for (let c = 0; c < nC; c++) {
+      if (remap[c] < 0) continue;
+      for (let d = 0; d < dim; d++) next[remap[c] * dim + d] = sum[c * dim + d] / count[c];
+    }
+    for (let i = 0; i < n; i++) assign[i] = remap[assign[i]];
+    centres = next;
+    nC = kept;
+    // The last round's centres are the means of the final groups (radii are measured from them).
   }
   return { assign, centres, nC };
 }

@@ -76,15 +76,7 @@ export async function knnMatMul(tf: Tf, x: Float32Array, n: number, dim: number,
           // Squared distance; strict < keeps the lower index on exact ties.
           const d2 = ni + norms[j] - 2 * dots[off + j];
           if (d2 >= worst || j === i) continue;
-          let p = kk - 1;
-          while (p > 0 && bestD[p - 1] > d2) {
-            bestD[p] = bestD[p - 1];
-            bestI[p] = bestI[p - 1];
-            p--;
-          }
-          bestD[p] = d2;
-          bestI[p] = j;
-          worst = bestD[kk - 1];
+          worst = insertCandidate(bestD, bestI, 0, kk, d2, j);
         }
         rerankExact(x, dim, i, bestI, k, indices, distances, (q0 + r) * k);
       }
@@ -114,6 +106,23 @@ export function knnPreservation(a: Int32Array, b: Int32Array, k: number): number
     for (let t = 0; t < k; t++) if (set.has(b[i * k + t])) shared++;
   }
   return shared / (nRows * k);
+}
+
+/**
+ * Puts candidate j at squared distance d2 into the best list at `base` (`kk` entries, ascending by
+ * distance, then index, so equal distances keep the lower index whatever order candidates come
+ * in; callers skip candidates beyond the last entry); returns the new last (k-th best) distance.
+ */
+export function insertCandidate(bestD: Float64Array, bestI: Int32Array, base: number, kk: number, d2: number, j: number): number {
+  let p = kk - 1;
+  while (p > 0 && (bestD[base + p - 1] > d2 || (bestD[base + p - 1] === d2 && bestI[base + p - 1] > j))) {
+    bestD[base + p] = bestD[base + p - 1];
+    bestI[base + p] = bestI[base + p - 1];
+    p--;
+  }
+  bestD[base + p] = d2;
+  bestI[base + p] = j;
+  return bestD[base + kk - 1];
 }
 
 /**

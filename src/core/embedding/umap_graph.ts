@@ -195,8 +195,6 @@ export async function optimizeLayout(graph: FuzzyGraph, options: OptimizeOptions
   const epochsPerNegativeSample = epochsPerSample.map((e) => e / negativeSampleRate);
   const epochOfNextNegativeSample = Float64Array.from(epochsPerNegativeSample);
   const state: SgdState = {
-    n,
-    nEdges,
     head,
     tail,
     y,
@@ -227,8 +225,7 @@ export async function optimizeLayout(graph: FuzzyGraph, options: OptimizeOptions
 
 /** The optimiser's arrays and constants, shared by its epochs. */
 interface SgdState {
-  n: number;
-  nEdges: number;
+  /** Edge heads and tails (`[nEdges]`), and the `[n * 2]` layout. */
   head: Int32Array;
   tail: Int32Array;
   y: Float64Array;
@@ -246,21 +243,9 @@ interface SgdState {
 
 /** One epoch of umap-js's SGD at learning rate `alpha`: every edge due this epoch, each with its negative samples. */
 function sgdEpoch(s: SgdState, epoch: number, alpha: number): void {
-  const {
-    n,
-    nEdges,
-    head,
-    tail,
-    y,
-    epochsPerSample,
-    epochOfNextSample,
-    epochsPerNegativeSample,
-    epochOfNextNegativeSample,
-    a,
-    b,
-    gamma,
-    powB,
-  } = s;
+  const { head, tail, y, epochsPerSample, epochOfNextSample, epochsPerNegativeSample, epochOfNextNegativeSample, a, b, gamma, powB } = s;
+  const n = y.length / 2;
+  const nEdges = head.length;
   const attract = -2 * a * b;
   const repel = 2 * gamma * b;
   let rng = s.rng;
